@@ -1,0 +1,24 @@
+# The two quickstart commands. Each installs whatever is missing first (npm packages here;
+# server binaries into .tools/ on first use), printing what it does.
+.PHONY: start test install check
+
+node_modules/.install-stamp: package.json package-lock.json
+	@echo "==> Installing npm dependencies (npm ci)..."
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.install-stamp
+
+## Run the whole platform on the embedded default (Ctrl-C stops what it started).
+start: install
+	node bin/second-brain.mjs start
+
+## Type-check, lint, format-check, then run every test against real servers.
+test: install
+	@echo "==> Type-checking, linting and format-checking..."
+	npm run --silent check
+	@echo "==> Running tests (starts Temporal, FerretDB and an S3 server on free ports)..."
+	npm test --silent
+
+check: install
+	npm run --silent check

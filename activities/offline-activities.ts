@@ -1,0 +1,13 @@
+import type { WorkerDependencies } from '../workers/dependencies.js';
+import { createRoundTripActivities } from './round-trip-activities.js';
+import { createWorkflowInputActivities } from './workflow-input-activities.js';
+
+/** Every activity the offline worker registers, built from injected dependencies. */
+export function createOfflineActivities(
+  dependencies: Pick<WorkerDependencies, 'storage' | 'mongo'>,
+) {
+  return {
+    ...createWorkflowInputActivities(),
+    ...createRoundTripActivities(dependencies),
+  };
+}

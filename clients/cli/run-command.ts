@@ -1,0 +1,83 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/environment.js';
+import { PIPELINES, PIPELINE_NAMES } from '../../domain/names.js';
+import {
+  connectClient,
+  isPipelineName,
+  startPipeline,
+  UnknownPipelineError,
+  workflowUiUrl,
+} from '../temporal-client.js';
+import { describeError, note, printJson, printLine } from './output.js';
+
+export class InvalidInputJsonError extends Error {}
+
+function parseInputOption(raw: string | undefined): unknown {
+  if (raw === undefined) return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new InvalidInputJsonError(`--input is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description(
+      `Start a pipeline as a Temporal workflow. Pipelines:\n${PIPELINE_NAMES.map((name) => `  ${name.padEnd(12)} ${PIPELINES[name].description}`).join('\n')}`,
+    )
+    .argument('<pipeline>', `one of: ${PIPELINE_NAMES.join(', ')}`)
+    .option('--input <json>', 'workflow input as JSON (defaults fill anything missing)', undefined)
+    .option('--wait', 'wait for the result and print it')
+    .option('--json', 'machine-readable output (with --wait, the result is the last line)')
+    .option(
+      '--workflow-id <id>',
+      'use this workflow id (re-using an id of a running workflow fails)',
+    )
+    .action(
+      async (
+        pipeline: string,
+        options: { input?: string; wait?: boolean; json?: boolean; workflowId?: string },
+      ) => {
+        if (!isPipelineName(pipeline)) throw new UnknownPipelineError(pipeline);
+        const input = parseInputOption(options.input);
+        const config = loadConfig();
+        const client = await connectClient(config);
+        try {
+          const handle = await startPipeline(client, pipeline, {
+            input,
+            trigger: 'cli',
+            workflowId: options.workflowId,
+          });
+          const url = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
+          if (options.json && !options.wait) {
+            printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
+            return;
+          }
+          const say = options.json ? note : printLine;
+          say(`Started ${PIPELINES[pipeline].workflowType} as ${handle.workflowId}`);
+          say(`Temporal UI: ${url}`);
+          if (!options.wait) return;
+          try {
+            const result: unknown = await handle.result();
+            if (options.json) printJson(result);
+            else printLine(JSON.stringify(result, null, 2));
+          } catch (error) {
+            if (error instanceof WorkflowFailedError) {
+              const message = describeError(error.cause ?? error);
+              if (options.json)
+                printJson({ workflowId: handle.workflowId, status: 'failed', error: message });
+              note(`Workflow ${handle.workflowId} failed: ${message}`);
+              process.exitCode = 1;
+              return;
+            }
+            throw error;
+          }
+        } finally {
+          await client.connection.close();
+        }
+      },
+    );
+}

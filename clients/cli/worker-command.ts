@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/environment.js';
+import { TASK_QUEUES } from '../../domain/names.js';
+import { createAgentWorker } from '../../workers/agent-worker.js';
+import { createOfflineWorker } from '../../workers/offline-worker.js';
+import { note } from './output.js';
+
+export function registerWorkerCommand(program: Command): void {
+  const worker = program
+    .command('worker')
+    .description('Run a Temporal worker in the foreground (Ctrl-C stops it)');
+
+  worker
+    .command('offline')
+    .description(`Serve the offline pipelines' task queue (${TASK_QUEUES.offline})`)
+    .action(async () => {
+      const running = await createOfflineWorker(loadConfig());
+      note(`Offline worker polling ${TASK_QUEUES.offline}. Ctrl-C to stop.`);
+      await running.run();
+    });
+
+  worker
+    .command('agent')
+    .description(`Serve the agent's task queue (${TASK_QUEUES.agent})`)
+    .action(async () => {
+      const running = await createAgentWorker(loadConfig());
+      note(`Agent worker polling ${TASK_QUEUES.agent}. Ctrl-C to stop.`);
+      await running.run();
+    });
+}

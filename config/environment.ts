@@ -1,0 +1,155 @@
+// The one place that reads process.env. Every variable, its default and its meaning live here;
+// .env.example documents the same list and a test keeps the two in step.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+const optionalUrl = optionalString.pipe(z.url().optional());
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const environmentSchema = z.object({
+  // Where the embedded infrastructure keeps pid files, data and logs, and where tools are installed.
+  SECOND_BRAIN_DATA_DIR: z.string().default('.data'),
+  SECOND_BRAIN_TOOLS_DIR: z.string().default('.tools'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  // Directory of prebuilt workflow bundles (offline.js, agent.js); workers bundle at start without it.
+  SECOND_BRAIN_WORKFLOW_BUNDLES: optionalString,
+
+  // Temporal: when TEMPORAL_ADDRESS is set, that server is used and none is started.
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: optionalUrl,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+
+  // MongoDB: when MONGODB_URI is set, that server is used; otherwise FerretDB is started.
+  MONGODB_URI: optionalString.pipe(
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
+  ),
+  MONGODB_DATABASE: z.string().min(1).default('second_brain'),
+  LOCAL_MONGODB_PORT: port.default(27017),
+
+  // S3: when S3_ENDPOINT is set, that server is used; otherwise versitygw (or MinIO) is started.
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('second-brain'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).default('second-brain-local'),
+  S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
+  LOCAL_S3_PORT: port.default(7070),
+
+  // Set by CI; turns off interactive output such as progress bars.
+  CI: booleanFlag.optional(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+/** The resolved configuration the rest of the code reads; never process.env directly. */
+export interface Config {
+  readonly dataDirectory: string;
+  readonly toolsDirectory: string;
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly workflowBundleDirectory: string | undefined;
+  readonly temporal: {
+    /** Address of an external server, or undefined when the embedded dev server is used. */
+    readonly externalAddress: string | undefined;
+    readonly address: string;
+    readonly namespace: string;
+    readonly port: number;
+    readonly uiPort: number;
+    readonly uiUrl: string;
+  };
+  readonly mongodb: {
+    readonly externalUri: string | undefined;
+    readonly uri: string;
+    readonly database: string;
+    readonly localPort: number;
+  };
+  readonly s3: {
+    readonly externalEndpoint: string | undefined;
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly localPort: number;
+  };
+  readonly interactive: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment, naming every problem at once rather than the first one. */
+export function loadConfig(
+  environment: Record<string, string | undefined> = process.env,
+  workingDirectory: string = process.cwd(),
+): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = environment[name];
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const loopback = '127.0.0.1';
+  return {
+    dataDirectory: path.resolve(workingDirectory, env.SECOND_BRAIN_DATA_DIR),
+    toolsDirectory: path.resolve(workingDirectory, env.SECOND_BRAIN_TOOLS_DIR),
+    logLevel: env.LOG_LEVEL,
+    workflowBundleDirectory:
+      env.SECOND_BRAIN_WORKFLOW_BUNDLES === undefined
+        ? undefined
+        : path.resolve(workingDirectory, env.SECOND_BRAIN_WORKFLOW_BUNDLES),
+    temporal: {
+      externalAddress: env.TEMPORAL_ADDRESS,
+      address: env.TEMPORAL_ADDRESS ?? `${loopback}:${env.TEMPORAL_PORT}`,
+      namespace: env.TEMPORAL_NAMESPACE,
+      port: env.TEMPORAL_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: (env.TEMPORAL_UI_URL ?? `http://${loopback}:${env.TEMPORAL_UI_PORT}`).replace(
+        /\/$/,
+        '',
+      ),
+    },
+    mongodb: {
+      externalUri: env.MONGODB_URI,
+      uri: env.MONGODB_URI ?? `mongodb://${loopback}:${env.LOCAL_MONGODB_PORT}/`,
+      database: env.MONGODB_DATABASE,
+      localPort: env.LOCAL_MONGODB_PORT,
+    },
+    s3: {
+      externalEndpoint: env.S3_ENDPOINT,
+      endpoint: env.S3_ENDPOINT ?? `http://${loopback}:${env.LOCAL_S3_PORT}`,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      localPort: env.LOCAL_S3_PORT,
+    },
+    interactive: !env.CI && Boolean(process.stdout.isTTY),
+  };
+}

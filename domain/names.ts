@@ -1,0 +1,55 @@
+// Shared literals: task queues, workflow types, pipeline names and search attributes.
+// Workflows, workers, clients and the CLI all import these, so a rename happens in one place.
+// This module must stay free of imports: workflows/ may import it at runtime.
+
+export const TASK_QUEUES = {
+  /** Offline pipelines: collection, ETL, RAG indexing, dataset, training, evaluation. */
+  offline: 'second-brain-offline',
+  /** The online agent, on its own queue so heavy pipelines never slow answers. */
+  agent: 'second-brain-agent',
+} as const;
+
+export type TaskQueueName = keyof typeof TASK_QUEUES;
+
+/**
+ * Every pipeline the CLI can start, with its workflow type and task queue.
+ * Later issues add their pipelines here; the CLI and README read this table.
+ */
+export const PIPELINES = {
+  'round-trip': {
+    workflowType: 'roundTrip',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
+  },
+} as const satisfies Record<
+  string,
+  { workflowType: string; taskQueue: string; description: string }
+>;
+
+export type PipelineName = keyof typeof PIPELINES;
+
+export const PIPELINE_NAMES = Object.keys(PIPELINES) as PipelineName[];
+
+/** Custom search attributes registered on the Temporal server; users filter runs with them. */
+export const SEARCH_ATTRIBUTES = {
+  pipeline: { name: 'Pipeline', type: 'KEYWORD' },
+  trigger: { name: 'Trigger', type: 'KEYWORD' },
+  documentCount: { name: 'DocumentCount', type: 'INT' },
+} as const;
+
+/** Names of MongoDB collections, shared by activities, search and the CLI. */
+export const COLLECTIONS = {
+  roundTrip: 'round_trip',
+  raw: 'raw',
+  rag: 'rag',
+  datasets: 'datasets',
+  traces: 'traces',
+  llmCache: 'llm_cache',
+} as const;
+
+/** Prefixes of S3 keys, so every pipeline writes to a documented area of the bucket. */
+export const STORAGE_PREFIXES = {
+  roundTrip: 'round-trip/',
+  documents: 'documents/',
+  runs: 'runs/',
+} as const;

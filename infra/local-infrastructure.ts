@@ -1,0 +1,454 @@
+// The embedded local infrastructure: the Temporal dev server, FerretDB (MongoDB wire protocol)
+// and an S3-compatible server, each started as a detached process under the data directory.
+// `up` is idempotent: a server that already answers is reused, never started twice.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Config } from '../config/environment.js';
+import { SEARCH_ATTRIBUTES } from '../domain/names.js';
+import { connectMongo } from '../integrations/mongo/mongo-database.js';
+import { createObjectStorage } from '../integrations/s3/object-storage.js';
+import {
+  isAlive,
+  isPortInUse,
+  logFileFor,
+  processLayout,
+  readLivePidFile,
+  startDetached,
+  stopManaged,
+  terminate,
+  waitUntilHealthy,
+  type ProcessLayout,
+} from './managed-process.js';
+import { resolveTool, type ProgressReporter } from './tool-installer.js';
+
+export const SERVICE_NAMES = ['temporal', 'mongodb', 's3'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export type ServiceState = 'started' | 'reused' | 'external' | 'running' | 'stopped' | 'failed';
+
+export interface ServiceStatus {
+  name: ServiceName;
+  state: ServiceState;
+  /** How the server came to be: started by us (with pid), or found already running. */
+  managed: boolean;
+  pid?: number;
+  endpoint: string;
+  logFile?: string;
+  detail?: string;
+}
+
+/** Connection details for scripts, printed by `infra up --json`. */
+export interface Connections {
+  temporal: { address: string; namespace: string; uiUrl: string };
+  mongodb: { uri: string; database: string };
+  s3: {
+    endpoint: string;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
+}
+
+export class InfrastructureError extends Error {
+  constructor(
+    readonly service: ServiceName,
+    message: string,
+    readonly logFile?: string,
+  ) {
+    super(`${service}: ${message}${logFile ? `\n  log: ${logFile}` : ''}`);
+    this.name = 'InfrastructureError';
+  }
+}
+
+export function connectionsFor(config: Config): Connections {
+  return {
+    temporal: {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      uiUrl: config.temporal.uiUrl,
+    },
+    mongodb: { uri: config.mongodb.uri, database: config.mongodb.database },
+    s3: {
+      endpoint: config.s3.endpoint,
+      bucket: config.s3.bucket,
+      region: config.s3.region,
+      accessKeyId: config.s3.accessKeyId,
+      secretAccessKey: config.s3.secretAccessKey,
+    },
+  };
+}
+
+const HEALTH_TIMEOUT_MS = { temporal: 90_000, mongodb: 30_000, s3: 30_000 } as const;
+const PROBE_TIMEOUT_MS = 3_000;
+
+// ---------------------------------------------------------------------------------------------
+// Health checks: each proves the server speaks its protocol, not merely that a port is open.
+
+async function checkTemporal(config: Config): Promise<void> {
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    connectTimeout: PROBE_TIMEOUT_MS,
+  });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+  } finally {
+    await connection.close();
+  }
+}
+
+async function checkTemporalUi(config: Config): Promise<void> {
+  const response = await fetch(config.temporal.uiUrl, {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
+  const body = await response.text();
+  if (!response.ok || !/<html/i.test(body))
+    throw new Error(`UI at ${config.temporal.uiUrl} answered ${response.status} without HTML`);
+}
+
+async function checkMongo(config: Config): Promise<void> {
+  const database = await connectMongo(config.mongodb, {
+    serverSelectionTimeoutMS: PROBE_TIMEOUT_MS,
+  });
+  try {
+    await database.ping();
+  } finally {
+    await database.close();
+  }
+}
+
+async function checkS3(config: Config): Promise<void> {
+  const storage = createObjectStorage(config.s3);
+  try {
+    await storage.listBuckets();
+  } finally {
+    storage.close();
+  }
+}
+
+const HEALTH_CHECKS: Record<ServiceName, (config: Config) => Promise<void>> = {
+  temporal: async (config) => {
+    await checkTemporal(config);
+    if (!config.temporal.externalAddress) await checkTemporalUi(config);
+  },
+  mongodb: checkMongo,
+  s3: checkS3,
+};
+
+/** Registers the custom search attributes the pipelines use; already-registered is fine. */
+export async function ensureSearchAttributes(config: Config): Promise<void> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({
+      namespace: config.temporal.namespace,
+    });
+    const missing = Object.values(SEARCH_ATTRIBUTES).filter(
+      (attribute) => !(attribute.name in existing.customAttributes),
+    );
+    if (missing.length === 0) return;
+    const typeCodes = { KEYWORD: 2, INT: 3 } as const; // temporal.api.enums.v1.IndexedValueType
+    await connection.operatorService.addSearchAttributes({
+      namespace: config.temporal.namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((attribute) => [attribute.name, typeCodes[attribute.type]]),
+      ),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Launch commands.
+
+interface Launch {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Each port with the setting that changes it, for a clear "port in use" message. */
+  ports: { port: number; setting: string }[];
+}
+
+function launchFor(service: ServiceName, config: Config, progress: ProgressReporter): Launch {
+  const dataDirectory = path.join(config.dataDirectory, service);
+  mkdirSync(dataDirectory, { recursive: true });
+  switch (service) {
+    case 'temporal': {
+      const tool = resolveTool('temporal', config.toolsDirectory, progress);
+      const args = [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(config.temporal.port),
+        '--ui-port',
+        String(config.temporal.uiPort),
+        '--db-filename',
+        path.join(dataDirectory, 'temporal.db'),
+        '--log-level',
+        'warn',
+      ];
+      if (config.temporal.namespace !== 'default')
+        args.push('--namespace', config.temporal.namespace);
+      return {
+        command: tool.path,
+        args,
+        ports: [
+          { port: config.temporal.port, setting: 'TEMPORAL_PORT' },
+          { port: config.temporal.uiPort, setting: 'TEMPORAL_UI_PORT' },
+        ],
+      };
+    }
+    case 'mongodb': {
+      const tool = resolveTool('ferretdb', config.toolsDirectory, progress);
+      const args = [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDirectory}/`,
+        `--listen-addr=127.0.0.1:${config.mongodb.localPort}`,
+        '--telemetry=disable',
+        // FerretDB logs every failed command at warn level; errors are what an operator needs.
+        '--log-level=error',
+      ];
+      // The stand-alone binary also opens a debug HTTP port by default; turn it off.
+      if (tool.flavor === 'ferretdb') args.push('--debug-addr=-', '--state-dir', dataDirectory);
+      return {
+        command: tool.path,
+        args,
+        ports: [{ port: config.mongodb.localPort, setting: 'LOCAL_MONGODB_PORT' }],
+      };
+    }
+    case 's3': {
+      const tool = resolveTool('s3-server', config.toolsDirectory, progress);
+      const address = `127.0.0.1:${config.s3.localPort}`;
+      const ports = [{ port: config.s3.localPort, setting: 'LOCAL_S3_PORT' }];
+      if (tool.flavor === 'minio') {
+        return {
+          command: tool.path,
+          args: [
+            'server',
+            dataDirectory,
+            '--address',
+            address,
+            '--console-address',
+            '127.0.0.1:0',
+            '--quiet',
+          ],
+          env: {
+            MINIO_ROOT_USER: config.s3.accessKeyId,
+            MINIO_ROOT_PASSWORD: config.s3.secretAccessKey,
+          },
+          ports,
+        };
+      }
+      // A sidecar directory holds object metadata, so the data directory needs no xattr support.
+      // (versitygw compares paths as strings, so the sidecar must not share the root's prefix.)
+      const objects = path.join(dataDirectory, 'objects');
+      const sidecar = path.join(dataDirectory, 'metadata');
+      mkdirSync(objects, { recursive: true });
+      mkdirSync(sidecar, { recursive: true });
+      return {
+        command: tool.path,
+        args: ['--port', address, 'posix', '--sidecar', sidecar, objects],
+        env: { ROOT_ACCESS_KEY: config.s3.accessKeyId, ROOT_SECRET_KEY: config.s3.secretAccessKey },
+        ports,
+      };
+    }
+  }
+}
+
+function isExternal(service: ServiceName, config: Config): boolean {
+  switch (service) {
+    case 'temporal':
+      return config.temporal.externalAddress !== undefined;
+    case 'mongodb':
+      return config.mongodb.externalUri !== undefined;
+    case 's3':
+      return config.s3.externalEndpoint !== undefined;
+  }
+}
+
+function endpointOf(service: ServiceName, config: Config): string {
+  switch (service) {
+    case 'temporal':
+      return config.temporal.address;
+    case 'mongodb':
+      return config.mongodb.uri.replace(/\/\/[^@/]*@/, '//***@');
+    case 's3':
+      return config.s3.endpoint;
+  }
+}
+
+async function probe(service: ServiceName, config: Config): Promise<string | undefined> {
+  try {
+    await HEALTH_CHECKS[service](config);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function bringUp(
+  service: ServiceName,
+  config: Config,
+  layout: ProcessLayout,
+  progress: ProgressReporter,
+): Promise<ServiceStatus> {
+  const endpoint = endpointOf(service, config);
+  if (isExternal(service, config)) {
+    const failure = await probe(service, config);
+    if (failure)
+      throw new InfrastructureError(
+        service,
+        `the configured server at ${endpoint} does not answer: ${failure}`,
+      );
+    return { name: service, state: 'external', managed: false, endpoint };
+  }
+
+  const existing = readLivePidFile(layout, service);
+  if (existing) {
+    const healthy = await waitUntilHealthy(
+      () => HEALTH_CHECKS[service](config),
+      HEALTH_TIMEOUT_MS[service],
+      () => isAlive(existing.pid),
+    );
+    if (!healthy.ok)
+      throw new InfrastructureError(
+        service,
+        `the running server (pid ${existing.pid}) is unhealthy: ${healthy.reason}`,
+        existing.logFile,
+      );
+    return {
+      name: service,
+      state: 'reused',
+      managed: true,
+      pid: existing.pid,
+      endpoint,
+      logFile: existing.logFile,
+    };
+  }
+
+  const launch = launchFor(service, config, progress);
+  // Something else may hold our ports: reuse it if it speaks the protocol, or say which setting to change.
+  for (const { port, setting } of launch.ports) {
+    if (!(await isPortInUse(port))) continue;
+    if ((await probe(service, config)) === undefined) {
+      return {
+        name: service,
+        state: 'reused',
+        managed: false,
+        endpoint,
+        detail: `already running on port ${port}, not started by second-brain`,
+      };
+    }
+    throw new InfrastructureError(
+      service,
+      `port ${port} is already in use by another program; set ${setting} to use another port`,
+    );
+  }
+
+  progress(`Starting ${service} on ${endpoint}...`);
+  const started = startDetached(layout, {
+    name: service,
+    command: launch.command,
+    args: launch.args,
+    env: launch.env,
+    ports: launch.ports.map((entry) => entry.port),
+  });
+  const healthy = await waitUntilHealthy(
+    () => HEALTH_CHECKS[service](config),
+    HEALTH_TIMEOUT_MS[service],
+    () => isAlive(started.pid),
+  );
+  if (!healthy.ok) {
+    await stopManaged(layout, service).catch(() => terminate(started.pid, 2_000));
+    throw new InfrastructureError(service, `failed to start: ${healthy.reason}`, started.logFile);
+  }
+  return {
+    name: service,
+    state: 'started',
+    managed: true,
+    pid: started.pid,
+    endpoint,
+    logFile: started.logFile,
+  };
+}
+
+/** Brings every service up (idempotently), then prepares the bucket and search attributes. */
+export async function infrastructureUp(
+  config: Config,
+  progress: ProgressReporter,
+): Promise<ServiceStatus[]> {
+  const layout = processLayout(config.dataDirectory);
+  // Sequential on purpose: installs print progress one at a time, and the machine has 2 cores.
+  const statuses: ServiceStatus[] = [];
+  for (const service of SERVICE_NAMES)
+    statuses.push(await bringUp(service, config, layout, progress));
+
+  const storage = createObjectStorage(config.s3);
+  try {
+    await storage.ensureBucket();
+  } catch (error) {
+    throw new InfrastructureError(
+      's3',
+      `could not create bucket ${config.s3.bucket}: ${(error as Error).message}`,
+      logFileFor(layout, 's3'),
+    );
+  } finally {
+    storage.close();
+  }
+  try {
+    await ensureSearchAttributes(config);
+  } catch (error) {
+    throw new InfrastructureError(
+      'temporal',
+      `could not register search attributes: ${(error as Error).message}`,
+      logFileFor(layout, 'temporal'),
+    );
+  }
+  return statuses;
+}
+
+/** Stops only the servers `up` started (those with a pid file); external ones are left alone. */
+export async function infrastructureDown(config: Config): Promise<ServiceStatus[]> {
+  const layout = processLayout(config.dataDirectory);
+  const statuses: ServiceStatus[] = [];
+  for (const service of SERVICE_NAMES) {
+    const stopped = await stopManaged(layout, service);
+    statuses.push({
+      name: service,
+      state: 'stopped',
+      managed: stopped,
+      endpoint: endpointOf(service, config),
+      detail: stopped
+        ? 'stopped'
+        : isExternal(service, config)
+          ? 'external, left running'
+          : 'was not running',
+    });
+  }
+  return statuses;
+}
+
+export async function infrastructureStatus(config: Config): Promise<ServiceStatus[]> {
+  const layout = processLayout(config.dataDirectory);
+  return Promise.all(
+    SERVICE_NAMES.map(async (service): Promise<ServiceStatus> => {
+      const pidFile = readLivePidFile(layout, service);
+      const failure = await probe(service, config);
+      const endpoint = endpointOf(service, config);
+      const base = {
+        name: service,
+        endpoint,
+        managed: pidFile !== undefined,
+        pid: pidFile?.pid,
+        logFile: pidFile?.logFile,
+      };
+      if (failure === undefined)
+        return { ...base, state: isExternal(service, config) ? 'external' : 'running' };
+      return { ...base, state: pidFile ? 'failed' : 'stopped', detail: failure };
+    }),
+  );
+}

