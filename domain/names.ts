@@ -47,7 +47,7 @@ export const COLLECTIONS = {
   llmCache: 'llm_cache',
 } as const;
 
-/** Prefixes of S3 keys, so every pipeline writes to a documented area of the bucket. */
+/** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */
 export const STORAGE_PREFIXES = {
   roundTrip: 'round-trip/',
   documents: 'documents/',

@@ -1,0 +1,28 @@
+// Where things live in the S3 bucket. Workflows pass these keys around instead of content.
+//
+//   documents/<id>.json                   one collected or imported document (documentSchema)
+//   runs/collect/<runId>/manifest.json    what a collection run wrote, skipped and failed
+//   runs/import/<runId>/manifest.json     the same for an import
+//   runs/etl/<runId>/...                  ETL snapshots and failure reports
+//   round-trip/<workflowId>.txt           the foundation's smoke test
+
+export const DOCUMENTS_PREFIX = 'documents/';
+
+export function documentKey(documentId: string): string {
+  return `${DOCUMENTS_PREFIX}${documentId}.json`;
+}
+
+export function documentIdFromKey(key: string): string | undefined {
+  const match = /^documents\/([0-9a-f]{32})\.json$/.exec(key);
+  return match?.[1];
+}
+
+export type RunKind = 'collect' | 'import' | 'etl' | 'rag' | 'dataset' | 'train' | 'eval';
+
+export function runPrefix(kind: RunKind, runId: string): string {
+  return `runs/${kind}/${runId}/`;
+}
+
+export function runManifestKey(kind: RunKind, runId: string): string {
+  return `${runPrefix(kind, runId)}manifest.json`;
+}
