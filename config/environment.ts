@@ -50,6 +50,11 @@ export const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
   LOCAL_S3_PORT: port.default(7070),
 
+  // RAG retrieval: `local` ranks in memory (FerretDB, MongoDB Community); `atlas` uses Atlas Search.
+  RAG_SEARCH_BACKEND: z.enum(['local', 'atlas']).default('local'),
+  // Atlas hybrid fusion: `client` (reciprocal rank fusion here) or `rankFusion` (MongoDB 8.0+).
+  RAG_ATLAS_FUSION: z.enum(['client', 'rankFusion']).default('client'),
+
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
 });
@@ -85,6 +90,10 @@ export interface Config {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
     readonly localPort: number;
+  };
+  readonly rag: {
+    readonly searchBackend: Environment['RAG_SEARCH_BACKEND'];
+    readonly atlasFusion: Environment['RAG_ATLAS_FUSION'];
   };
   readonly interactive: boolean;
 }
@@ -150,6 +159,7 @@ export function loadConfig(
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       localPort: env.LOCAL_S3_PORT,
     },
+    rag: { searchBackend: env.RAG_SEARCH_BACKEND, atlasFusion: env.RAG_ATLAS_FUSION },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
   };
 }

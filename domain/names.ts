@@ -21,6 +21,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
   },
+  rag: {
+    workflowType: 'ragIndex',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Chunks, contextualizes and embeds the raw documents into the rag search index.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -42,6 +47,10 @@ export const COLLECTIONS = {
   roundTrip: 'round_trip',
   raw: 'raw',
   rag: 'rag',
+  /** The serving rag index version (one pointer document) and the plans of builds. */
+  ragIndexState: 'rag_index_state',
+  /** Contextual-retrieval contexts, keyed by (document hash, chunk hash, model). */
+  ragContextCache: 'rag_context_cache',
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',

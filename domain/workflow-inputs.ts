@@ -3,6 +3,9 @@
 // (workflow code itself imports only @temporalio/workflow and types).
 import { z } from 'zod';
 import { SecondBrainError } from './errors.js';
+import { RETRIEVERS } from './chunking/document-chunker.js';
+import { resolveChunkOverlap } from './chunking/markdown-chunker.js';
+import { CONTEXTUAL_MODES } from './rag/contextual-prompts.js';
 
 export const roundTripInputSchema = z
   .object({
@@ -13,9 +16,47 @@ export const roundTripInputSchema = z
 
 export type RoundTripInput = z.infer<typeof roundTripInputSchema>;
 
+export const ragIndexInputSchema = z
+  .object({
+    /** Documents scored below this are left out (a score of 0.0 never passes). */
+    qualityThreshold: z.number().min(0).max(1).default(0.6),
+    /** Whether documents without a quality score (null) are indexed. */
+    includeUnscored: z.boolean().default(true),
+    /** contextual: chunks of chunkSize are indexed and returned; parent: 200-token children are
+     * indexed and their 800-token parents returned. */
+    retriever: z.enum(RETRIEVERS).default('contextual'),
+    /** Tokens per chunk (contextual retriever). */
+    chunkSize: z.number().int().min(16).max(8192).default(640),
+    /** Overlap between consecutive chunks: a fraction of chunkSize when < 1, else tokens. */
+    chunkOverlap: z.number().min(0).default(0.15),
+    /** none; simple: one LLM TL;DR per document; full: an LLM context per chunk. */
+    contextualMode: z.enum(CONTEXTUAL_MODES).default('none'),
+    /** `default`: the worker's configured model; `hashing`: the built-in lexical model. */
+    embeddingProvider: z.string().min(1).default('default'),
+    /** A model id the provider must match (optional). */
+    embeddingModel: z.string().min(1).optional(),
+    /** Texts per embedding call. */
+    batchSize: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict()
+  .superRefine((input, context) => {
+    try {
+      resolveChunkOverlap(input.chunkSize, input.chunkOverlap);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        path: ['chunkOverlap'],
+        message: (error as Error).message,
+      });
+    }
+  });
+
+export type RagIndexInput = z.infer<typeof ragIndexInputSchema>;
+
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
+  ragIndex: ragIndexInputSchema,
 } as const;
 
 export type WorkflowWithInput = keyof typeof WORKFLOW_INPUT_SCHEMAS;
@@ -52,5 +93,5 @@ export function parseWorkflowInput<W extends WorkflowWithInput>(
       },
     );
   }
-  return parsed.data;
+  return parsed.data as WorkflowInput<W>;
 }

@@ -1,5 +1,7 @@
 // Opens the clients activities depend on, once per worker process, and closes them on shutdown.
 import type { Config } from '../config/environment.js';
+import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
+import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
 
@@ -7,6 +9,10 @@ export interface WorkerDependencies {
   config: Config;
   storage: ObjectStorage;
   mongo: MongoDatabase;
+  /** The configured embedding model, once a provider is configured (rag activities need it). */
+  embeddings?: EmbeddingModel;
+  /** The configured chat model (contextual retrieval needs it). */
+  llm?: ChatModel;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { UnknownPipelineError } from '../temporal-client.js';
 import { registerInfraCommand } from './infra-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
+import { InvalidSearchOptionError, registerSearchCommand } from './search-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 
@@ -18,6 +19,7 @@ const EXPECTED_ERRORS = [
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
+  InvalidSearchOptionError,
 ];
 
 export function buildProgram(): Command {
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunCommand(program);
   registerStartCommand(program);
+  registerSearchCommand(program);
   return program;
 }
 

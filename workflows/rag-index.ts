@@ -1,0 +1,89 @@
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createRagActivities } from '../activities/rag-activities.js';
+import type { RagBatchResult, RagIndexResult } from '../domain/rag/rag-index.js';
+import { parseInput } from './parse-input.js';
+
+type RagActivities = ReturnType<typeof createRagActivities>;
+
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 10,
+};
+
+/** Planning and the version switch: quick reads and single-document writes. */
+const control = proxyActivities<Pick<RagActivities, 'planRagIndex' | 'activateRagIndex'>>({
+  startToCloseTimeout: '5 minutes',
+  retry,
+});
+
+/** Copying, chunking, LLM contexts and embedding: long, so they heartbeat. */
+const work = proxyActivities<Pick<RagActivities, 'copyUnchangedRagRecords' | 'indexRagBatch'>>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '5 minutes',
+  retry,
+});
+
+/**
+ * Builds the rag index from the `raw` documents: plans what changed since the serving version,
+ * builds a new version beside it (unchanged documents copied with their vectors, changed ones
+ * chunked, contextualized and embedded in batches), then switches the serving pointer in one
+ * atomic write. With nothing changed it does nothing. History holds ids and counts only.
+ */
+export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> {
+  const settings = await parseInput('ragIndex', rawInput);
+  const { workflowId, runId } = workflowInfo();
+  const buildVersion = `${workflowId}.${runId.slice(0, 8)}`;
+
+  const plan = await control.planRagIndex({ settings, buildVersion });
+  const totals: Omit<RagBatchResult, 'documents' | 'resumed'> = {
+    failed: [],
+    chunks: 0,
+    parents: 0,
+    embedded: 0,
+    reusedEmbeddings: 0,
+    contextsGenerated: 0,
+    contextsCached: 0,
+  };
+  const summary = (
+    indexVersion: string,
+    copiedRecords: number,
+    chunkCount: number,
+  ): RagIndexResult => ({
+    indexVersion,
+    previousVersion: plan.servingVersion,
+    upToDate: plan.upToDate,
+    fullRebuild: plan.fullRebuild,
+    embedding: plan.embedding,
+    documents: { ...plan.documents, failed: totals.failed },
+    chunks: totals.chunks,
+    copiedRecords,
+    embedded: totals.embedded,
+    reusedEmbeddings: totals.reusedEmbeddings,
+    contextsGenerated: totals.contextsGenerated,
+    contextsCached: totals.contextsCached,
+    chunkCount,
+  });
+  if (plan.upToDate) {
+    log.info('The rag index is up to date; nothing to embed', {
+      indexVersion: plan.servingVersion,
+    });
+    return summary(plan.servingVersion ?? '', 0, 0);
+  }
+
+  const copiedRecords = await work.copyUnchangedRagRecords({ buildVersion });
+  for (let batchIndex = 0; batchIndex < plan.batches; batchIndex++) {
+    const batch = await work.indexRagBatch({ buildVersion, batchIndex, settings });
+    totals.failed.push(...batch.failed);
+    totals.chunks += batch.chunks;
+    totals.parents += batch.parents;
+    totals.embedded += batch.embedded;
+    totals.reusedEmbeddings += batch.reusedEmbeddings;
+    totals.contextsGenerated += batch.contextsGenerated;
+    totals.contextsCached += batch.contextsCached;
+  }
+  const activation = await control.activateRagIndex({ buildVersion, settings });
+  log.info('Built and switched the rag index', { buildVersion, chunkCount: activation.chunkCount });
+  return summary(activation.indexVersion, copiedRecords, activation.chunkCount);
+}
