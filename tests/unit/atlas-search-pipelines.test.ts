@@ -10,6 +10,14 @@ import {
   vectorSearchPipeline,
 } from '../../integrations/search/atlas-search-index.js';
 
+/** Reads a nested field of a pipeline stage (the driver types stages as any). */
+function at(value: unknown, ...path: Array<string | number>): unknown {
+  return path.reduce<unknown>(
+    (current, key) => (current as Record<string | number, unknown> | undefined)?.[key],
+    value,
+  );
+}
+
 describe('Atlas search definitions and pipelines', () => {
   it('defines a cosine vector index with filter fields and a text index', () => {
     const [vector, text] = atlasIndexDefinitions(384);
@@ -56,7 +64,7 @@ describe('Atlas search definitions and pipelines', () => {
       },
     });
     assert.deepEqual(pipeline[1], { $limit: 5 });
-    assert.deepEqual(pipeline[2]?.$project.score, { $meta: 'vectorSearchScore' });
+    assert.deepEqual(at(pipeline, 2, '$project', 'score'), { $meta: 'vectorSearchScore' });
   });
 
   it('post-filters URL and heading prefixes (escaped) and over-fetches for them', () => {
@@ -66,7 +74,7 @@ describe('Atlas search definitions and pipelines', () => {
       indexVersion: 'v1',
       filters: { urlPrefix: 'https://a.b/(x)', headingPath: ['Server'] },
     });
-    assert.equal(pipeline[0]?.$vectorSearch.limit, 50);
+    assert.equal(at(pipeline, 0, '$vectorSearch', 'limit'), 50);
     assert.deepEqual(pipeline[1], {
       $match: {
         url: { $regex: '^https://a\\.b/\\(x\\)' },
@@ -91,7 +99,7 @@ describe('Atlas search definitions and pipelines', () => {
         },
       },
     });
-    assert.deepEqual(pipeline[2]?.$project.score, { $meta: 'searchScore' });
+    assert.deepEqual(at(pipeline, 2, '$project', 'score'), { $meta: 'searchScore' });
   });
 
   it('fuses both with $rankFusion, candidates per input, without $project inside', () => {
@@ -101,17 +109,21 @@ describe('Atlas search definitions and pipelines', () => {
       k: 10,
       indexVersion: 'v3',
     });
-    const fusion = pipeline[0]?.$rankFusion;
-    assert.ok(fusion);
-    assert.deepEqual(Object.keys(fusion.input.pipelines), ['vector', 'text']);
-    assert.equal(fusion.input.pipelines.vector[0].$vectorSearch.limit, 50);
+    const pipelines = at(pipeline, 0, '$rankFusion', 'input', 'pipelines') as Record<
+      string,
+      object[]
+    >;
+    assert.deepEqual(Object.keys(pipelines), ['vector', 'text']);
+    assert.equal(at(pipelines, 'vector', 0, '$vectorSearch', 'limit'), 50);
     assert.ok(
-      [...fusion.input.pipelines.vector, ...fusion.input.pipelines.text].every(
-        (stage: object) => !('$project' in stage),
+      [...(pipelines.vector ?? []), ...(pipelines.text ?? [])].every(
+        (stage) => !('$project' in stage),
       ),
     );
-    assert.deepEqual(fusion.combination, { weights: { vector: 1, text: 1 } });
+    assert.deepEqual(at(pipeline, 0, '$rankFusion', 'combination'), {
+      weights: { vector: 1, text: 1 },
+    });
     assert.deepEqual(pipeline[1], { $limit: 10 });
-    assert.deepEqual(pipeline[2]?.$project.score, { $meta: 'score' });
+    assert.deepEqual(at(pipeline, 2, '$project', 'score'), { $meta: 'score' });
   });
 });
