@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { contentHash, type Document } from '../../domain/document.js';
+import { COLLECTIONS } from '../../domain/names.js';
+import type { RagIndexResult } from '../../domain/rag/rag-index.js';
+import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import { LocalSearchIndex } from '../../integrations/search/local-search-index.js';
+import { queryEmbeddingsFor } from '../../integrations/search/create-search-index.js';
+import {
+  ragCollection,
+  readServingState,
+  type RagChunkRecord,
+} from '../../integrations/search/rag-records.js';
+import { createOfflineWorker } from '../../workers/offline-worker.js';
+import type { RunningWorker } from '../../workers/create-worker.js';
+import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
+
+function documentId(seed: number): string {
+  return seed.toString(16).padStart(32, '0');
+}
+
+function rawDocument(seed: number, title: string, content: string, score: number | null): Document {
+  return {
+    id: documentId(seed),
+    metadata: { id: documentId(seed), url: `https://notes.example/${seed}`, title, properties: {} },
+    parent_metadata: null,
+    content,
+    content_quality_score: score,
+    summary: null,
+    child_urls: [],
+    source: 'notion',
+    contentHash: contentHash(content),
+  };
+}
+
+const WAL = `# Write-Ahead Logging
+
+## Why a log
+
+Write-ahead logging guarantees durability: every change is written to the WAL and flushed before
+the data pages themselves, so after a crash the server replays the log from the last checkpoint.
+
+## Sizing
+
+The setting max_wal_size bounds how large the WAL may grow between automatic checkpoints. A larger
+value means fewer checkpoints but a longer crash recovery. The checkpoint_timeout setting forces a
+checkpoint after a given time regardless of size.
+
+\`\`\`sql
+ALTER SYSTEM SET max_wal_size = '4GB';
+SELECT pg_reload_conf();
+\`\`\`
+`;
+
+const VACUUM = `# Vacuum
+
+Routine vacuuming reclaims the storage occupied by dead tuples left behind by updates and deletes.
+The autovacuum launcher starts workers for tables whose dead-tuple count crosses a threshold.
+
+| Setting | Meaning |
+|---|---|
+| autovacuum_naptime | delay between runs |
+| autovacuum_vacuum_threshold | minimum dead tuples |
+`;
+
+const SOURDOUGH = `# Sourdough notes
+
+Feed the starter with equal weights of flour and water twelve hours before baking. A long cold
+proof in the refrigerator develops flavour and makes the dough easier to score.`;
+
+describe('ragIndex workflow and local search on the real servers', () => {
+  const database = uniqueName('rag_test').replaceAll('-', '_');
+  const config = testConfig({ MONGODB_DATABASE: database });
+  const taskQueue = uniqueName('rag');
+  let worker: RunningWorker;
+  let client: Client;
+  let mongo: MongoDatabase;
+  let search: LocalSearchIndex;
+
+  const run = async (input: Record<string, unknown>) => {
+    const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
+    return (await handle.result()) as RagIndexResult;
+  };
+
+  before(async () => {
+    worker = await createOfflineWorker(config, { taskQueue });
+    void worker.run();
+    client = await connectClient(config);
+    mongo = await connectMongo(config.mongodb);
+    search = new LocalSearchIndex({
+      db: mongo.db,
+      embeddings: queryEmbeddingsFor(undefined),
+      refreshIntervalMs: 0,
+    });
+    const raw = mongo.db.collection<Document>(COLLECTIONS.raw);
+    const filler = Array.from({ length: 30 }, (_, index) =>
+      rawDocument(
+        100 + index,
+        `Meeting ${index}`,
+        `# Meeting ${index}\n\nNotes of weekly meeting number ${index} about project topic${index}.`,
+        0.7,
+      ),
+    );
+    await raw.insertMany([
+      rawDocument(1, 'Write-Ahead Logging', WAL, 0.9),
+      rawDocument(2, 'Vacuum', VACUUM, null),
+      rawDocument(3, 'Worthless page', 'cookie banner accept all cookies', 0),
+      rawDocument(4, 'Low quality', 'lorem ipsum dolor sit amet', 0.3),
+      rawDocument(5, 'Sourdough', SOURDOUGH, 0.8),
+      ...filler,
+    ]);
+  });
+  after(async () => {
+    await worker.shutdown();
+    await client.connection.close();
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+  });
+
+  it('indexes the documents that pass the quality filter, and search finds them', async () => {
+    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    assert.equal(result.documents.total, 35);
+    assert.equal(result.documents.selected, 33, 'the 0.0 and the 0.3 documents are left out');
+    assert.equal(result.documents.skippedByQuality, 2);
+    assert.equal(result.documents.changed, 33);
+    assert.deepEqual(result.documents.failed, []);
+    assert.equal(result.upToDate, false);
+    assert.equal(result.fullRebuild, true);
+    assert.ok(result.chunks > 33, 'the long documents give several chunks');
+    assert.equal(result.embedded, result.chunks);
+    assert.equal(result.chunkCount, result.chunks);
+    assert.equal(result.embedding.provider, 'hashing');
+
+    const chunks = (await ragCollection(mongo.db)
+      .find({ kind: 'chunk' })
+      .toArray()) as RagChunkRecord[];
+    assert.equal(chunks.length, result.chunks);
+    assert.ok(chunks.every((chunk) => chunk.indexVersion === result.indexVersion));
+    assert.ok(chunks.every((chunk) => chunk.embedding.length === 512));
+    assert.ok(
+      !chunks.some(
+        (chunk) => chunk.documentId === documentId(3) || chunk.documentId === documentId(4),
+      ),
+    );
+    const sizing = chunks.find((chunk) => chunk.text.includes('max_wal_size bounds'));
+    assert.deepEqual(sizing?.headingPath, ['Write-Ahead Logging', 'Sizing']);
+    assert.equal(sizing?.url, 'https://notes.example/1');
+    assert.equal((await readServingState(mongo.db))?.indexVersion, result.indexVersion);
+
+    for (const mode of ['vector', 'text', 'hybrid'] as const) {
+      const hits = await search.search('how large can the WAL grow before a checkpoint', {
+        k: 3,
+        mode,
+      });
+      assert.equal(hits[0]?.documentId, documentId(1), `${mode}: the WAL note first`);
+      assert.equal(hits[0]?.url, 'https://notes.example/1');
+      assert.equal(hits[0]?.title, 'Write-Ahead Logging');
+    }
+    const vacuum = await search.search('dead tuples autovacuum', { k: 1 });
+    assert.equal(vacuum[0]?.documentId, documentId(2), 'unscored documents are included');
+    const filtered = await search.search('dead tuples autovacuum', {
+      k: 5,
+      filters: { documentIds: [documentId(5)] },
+    });
+    assert.ok(filtered.every((hit) => hit.documentId === documentId(5)));
+  });
+
+  it('a second run with no changes embeds nothing', async () => {
+    const before = await readServingState(mongo.db);
+    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    assert.equal(result.upToDate, true);
+    assert.equal(result.embedded, 0);
+    assert.equal(result.documents.unchanged, 33);
+    assert.equal(result.documents.changed, 0);
+    assert.equal((await readServingState(mongo.db))?.indexVersion, before?.indexVersion);
+  });
+
+  it('re-embeds only a changed document, drops a deleted one, and search follows the new version', async () => {
+    const raw = mongo.db.collection<Document>(COLLECTIONS.raw);
+    const edited = `${VACUUM}\n\nVACUUM FULL rewrites the whole table into a new file and needs an exclusive lock.`;
+    await raw.updateOne(
+      { id: documentId(2) },
+      { $set: { content: edited, contentHash: contentHash(edited) } },
+    );
+    await raw.updateOne({ id: documentId(5) }, { $set: { archived: true } });
+    const previous = (await readServingState(mongo.db))?.indexVersion;
+
+    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    assert.equal(result.upToDate, false);
+    assert.equal(result.fullRebuild, false);
+    assert.equal(result.documents.changed, 1);
+    assert.equal(result.documents.removed, 1);
+    assert.equal(result.documents.unchanged, 31);
+    assert.ok(result.copiedRecords > 31, 'unchanged chunks are copied with their vectors');
+    const vacuumChunks = await ragCollection(mongo.db).countDocuments({
+      indexVersion: result.indexVersion,
+      kind: 'chunk',
+      documentId: documentId(2),
+    });
+    assert.equal(result.embedded + result.reusedEmbeddings, vacuumChunks);
+    assert.ok(result.embedded >= 1 && result.embedded <= vacuumChunks);
+    assert.notEqual(result.indexVersion, previous);
+    assert.equal(
+      await ragCollection(mongo.db).countDocuments({ indexVersion: previous }),
+      0,
+      'the old version is dropped after the switch',
+    );
+
+    const full = await search.search('exclusive lock rewrites the table', { k: 1 });
+    assert.equal(full[0]?.documentId, documentId(2));
+    assert.match(full[0]?.text ?? '', /exclusive lock/);
+    const bread = await search.search('sourdough starter flour', { k: 5, mode: 'text' });
+    assert.ok(
+      !bread.some((hit) => hit.documentId === documentId(5)),
+      'archived documents are gone',
+    );
+  });
+
+  it('the CLI search prints {"results":[...]} with source URLs', async () => {
+    const result = await runCli(['search', 'max_wal_size checkpoints', '--k', '2', '--json'], {
+      env: { MONGODB_DATABASE: database },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const output = lastJsonLine(result.stdout) as { results: Array<Record<string, unknown>> };
+    assert.equal(output.results.length, 2);
+    assert.deepEqual(Object.keys(output.results[0] ?? {}), [
+      'chunkId',
+      'documentId',
+      'url',
+      'title',
+      'score',
+      'text',
+    ]);
+    assert.equal(output.results[0]?.url, 'https://notes.example/1');
+    const bad = await runCli(['search', 'x', '--mode', 'fuzzy'], {
+      env: { MONGODB_DATABASE: database },
+    });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--mode must be one of vector, text, hybrid/);
+  });
+
+  it('parent retriever: indexes small children and returns their parents', async () => {
+    const result = await run({ embeddingProvider: 'hashing', retriever: 'parent' });
+    assert.equal(result.fullRebuild, true);
+    const parents = await ragCollection(mongo.db).countDocuments({
+      indexVersion: result.indexVersion,
+      kind: 'parent',
+    });
+    assert.ok(parents >= 32);
+    const hits = await search.search('max_wal_size', { k: 3 });
+    assert.equal(hits[0]?.documentId, documentId(1));
+    assert.ok(hits[0]?.parentId, 'the hit has a parent');
+    assert.equal(hits[0]?.chunkId, hits[0]?.parentId, 'the parent is returned');
+    assert.match(hits[0]?.text ?? '', /# Write-Ahead Logging[\s\S]*max_wal_size/);
+    const children = await search.search('max_wal_size', { k: 3, expandParents: false });
+    assert.notEqual(children[0]?.chunkId, children[0]?.parentId);
+  });
+
+  it('fails clearly and without retries when no embedding model is configured', async () => {
+    const handle = await startPipeline(client, 'rag', { input: {}, taskQueue });
+    await assert.rejects(handle.result(), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      const cause = error.cause?.cause;
+      assert.ok(cause instanceof ApplicationFailure, String(error.cause));
+      assert.equal(cause.type, 'ValidationError');
+      assert.equal(cause.nonRetryable, true);
+      assert.match(cause.message, /No embedding model is configured/);
+      return true;
+    });
+  });
+});
