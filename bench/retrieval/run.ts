@@ -156,6 +156,8 @@ async function main(): Promise<void> {
     mode: RankingMode;
     p50: number;
     p95: number;
+    cpuP50: number;
+    cpuP95: number;
     buildSeconds: number;
   }> = [];
   for (const size of [10_000, 50_000]) {
