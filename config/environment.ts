@@ -28,6 +28,17 @@ export const environmentSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  // Optional payload encryption (AES-256-GCM): a base64-encoded 32-byte key and its id.
+  PAYLOAD_ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (value) => Buffer.from(value, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded',
+      )
+      .optional(),
+  ),
+  PAYLOAD_ENCRYPTION_KEY_ID: z.string().min(1).default('default'),
 
   // MongoDB: when MONGODB_URI is set, that server is used; otherwise FerretDB is started.
   MONGODB_URI: optionalString.pipe(
@@ -50,6 +61,12 @@ export const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
   LOCAL_S3_PORT: port.default(7070),
 
+  // `second-brain serve`: the API, web UI and codec endpoint. Loopback by default; any other
+  // address requires API_TOKEN (sent as a bearer token).
+  SERVE_HOST: z.string().min(1).default('127.0.0.1'),
+  SERVE_PORT: port.default(3000),
+  API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
 });
@@ -70,6 +87,9 @@ export interface Config {
     readonly port: number;
     readonly uiPort: number;
     readonly uiUrl: string;
+    /** Base64 AES-256 key: when set, payloads are encrypted before they reach the server. */
+    readonly encryptionKey: string | undefined;
+    readonly encryptionKeyId: string;
   };
   readonly mongodb: {
     readonly externalUri: string | undefined;
@@ -85,6 +105,11 @@ export interface Config {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
     readonly localPort: number;
+  };
+  readonly serve: {
+    readonly host: string;
+    readonly port: number;
+    readonly apiToken: string | undefined;
   };
   readonly interactive: boolean;
 }
@@ -115,6 +140,13 @@ export function loadConfig(
     );
   }
   const env = parsed.data;
+  const loopbackHost =
+    env.SERVE_HOST === 'localhost' || env.SERVE_HOST === '::1' || env.SERVE_HOST.startsWith('127.');
+  if (!loopbackHost && !env.API_TOKEN) {
+    throw new ConfigError([
+      `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
+    ]);
+  }
   const loopback = '127.0.0.1';
   return {
     dataDirectory: path.resolve(workingDirectory, env.SECOND_BRAIN_DATA_DIR),
@@ -134,6 +166,8 @@ export function loadConfig(
         /\/$/,
         '',
       ),
+      encryptionKey: env.PAYLOAD_ENCRYPTION_KEY,
+      encryptionKeyId: env.PAYLOAD_ENCRYPTION_KEY_ID,
     },
     mongodb: {
       externalUri: env.MONGODB_URI,
@@ -150,6 +184,7 @@ export function loadConfig(
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       localPort: env.LOCAL_S3_PORT,
     },
+    serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
   };
 }

@@ -8,6 +8,7 @@ import { UnknownPipelineError } from '../temporal-client.js';
 import { registerInfraCommand } from './infra-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunCommand(program);
   registerStartCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
