@@ -30,9 +30,7 @@ export function loadScheduleFile(path: string): ScheduleDefinition[] {
   }
   const parsed = scheduleFileSchema.safeParse(raw);
   if (!parsed.success)
-    throw new ScheduleFileError(
-      `${path} is invalid: ${describeIssues(parsed.error)}`,
-    );
+    throw new ScheduleFileError(`${path} is invalid: ${describeIssues(parsed.error)}`);
   return parsed.data.schedules as ScheduleDefinition[];
 }
 
