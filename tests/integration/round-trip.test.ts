@@ -9,6 +9,7 @@ import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import type { RoundTripResult } from '../../domain/round-trip.js';
+import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
 
 describe('round-trip workflow on the real servers', () => {
@@ -38,6 +39,7 @@ describe('round-trip workflow on the real servers', () => {
     assert.equal(result.objectText, message);
     assert.equal(result.documentText, message);
     assert.equal(result.matches, true);
+    await recordHistoryForReplay(client, handle.workflowId, 'round-trip');
 
     // The stores really hold it, independently of the workflow.
     const storage = createObjectStorage(config.s3);
@@ -76,6 +78,7 @@ describe('round-trip workflow on the real servers', () => {
       assert.match(error.cause.message, /message: .*expected string/);
       return true;
     });
+    await recordHistoryForReplay(client, handle.workflowId, 'round-trip-invalid-input');
   });
 
   it('the CLI runs it with --wait --json and prints the result as the last line', async () => {
