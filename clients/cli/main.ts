@@ -5,7 +5,9 @@ import { ConfigError } from '../../config/environment.js';
 import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { ModelPullError } from '../../integrations/local-models/model-store.js';
 import { registerInfraCommand } from './infra-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
 import { registerStartCommand } from './start-command.js';
@@ -18,6 +20,7 @@ const EXPECTED_ERRORS = [
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
+  ModelPullError,
 ];
 
 export function buildProgram(): Command {
@@ -31,6 +34,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunCommand(program);
   registerStartCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 
