@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Config } from '../config/environment.js';
+import { createDataConverter } from '../integrations/temporal/data-converter.js';
 import {
   PIPELINE_NAMES,
   PIPELINES,
@@ -32,7 +33,11 @@ export function isPipelineName(name: string): name is PipelineName {
 
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: createDataConverter(config),
+  });
 }
 
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {

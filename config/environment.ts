@@ -28,6 +28,17 @@ export const environmentSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  // Optional payload encryption (AES-256-GCM): a base64-encoded 32-byte key and its id.
+  PAYLOAD_ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (value) => Buffer.from(value, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded',
+      )
+      .optional(),
+  ),
+  PAYLOAD_ENCRYPTION_KEY_ID: z.string().min(1).default('default'),
 
   // MongoDB: when MONGODB_URI is set, that server is used; otherwise FerretDB is started.
   MONGODB_URI: optionalString.pipe(
@@ -54,10 +65,60 @@ export const environmentSchema = z.object({
   RAG_SEARCH_BACKEND: z.enum(['local', 'atlas']).default('local'),
   // Atlas hybrid fusion: `client` (reciprocal rank fusion here) or `rankFusion` (MongoDB 8.0+).
   RAG_ATLAS_FUSION: z.enum(['client', 'rankFusion']).default('client'),
+  // `second-brain serve`: the API, web UI and codec endpoint. Loopback by default; any other
+  // address requires API_TOKEN (sent as a bearer token).
+  SERVE_HOST: z.string().min(1).default('127.0.0.1'),
+  SERVE_PORT: port.default(3000),
+  API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
+
+  // Model providers (integrations/llm, integrations/embeddings). `local` needs no key and no
+  // network once `second-brain models pull` has put the weights in MODELS_DIR.
+  MODELS_DIR: z.string().default('.models'),
+  LLM_PROVIDER: z.enum(['local', 'openai', 'huggingface']).default('local'),
+  // Unset = the provider's default model (see DEFAULT_MODELS below).
+  LLM_MODEL: optionalString,
+  // An OpenAI-compatible server (Ollama, vLLM, LM Studio, TGI); unset = api.openai.com.
+  LLM_BASE_URL: optionalUrl,
+  // Context window in tokens used for budgets (and the local model's context size).
+  LLM_CONTEXT_SIZE: z.coerce.number().int().min(256).default(4096),
+  // CPU threads of the local LLM; 1 stays fast on a shared, busy machine (spinning threads stall).
+  LLM_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  // Per-request timeout of remote model calls; a timeout is a retryable failure.
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  OPENAI_API_KEY: optionalString,
+  HF_TOKEN: optionalString,
+  // A dedicated Hugging Face Inference Endpoint (e.g. your own fine-tuned summarizer).
+  HF_ENDPOINT_URL: optionalUrl,
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai', 'huggingface']).default('local'),
+  // Unset = the provider's default embedding model (see DEFAULT_MODELS below).
+  EMBEDDING_MODEL: optionalString,
+  EMBEDDING_BASE_URL: optionalUrl,
+  // Vector size for remote embedding models; unset = the provider's default for the model.
+  EMBEDDING_DIMENSIONS: optionalString
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number().int().min(1).optional()),
+  // A dedicated Hugging Face endpoint serving feature extraction.
+  HF_EMBEDDING_ENDPOINT_URL: optionalUrl,
 });
+
+/** The model each provider uses when LLM_MODEL / EMBEDDING_MODEL are unset. */
+export const DEFAULT_MODELS = {
+  llm: {
+    local: 'SmolLM2-135M-Instruct-Q4_1',
+    openai: 'gpt-4o-mini',
+    huggingface: 'meta-llama/Llama-3.1-8B-Instruct',
+  },
+  embeddings: {
+    local: 'all-MiniLM-L6-v2',
+    openai: 'text-embedding-3-small',
+    huggingface: 'sentence-transformers/all-MiniLM-L6-v2',
+  },
+} as const;
+
+export type ModelProvider = Environment['LLM_PROVIDER'];
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -75,6 +136,9 @@ export interface Config {
     readonly port: number;
     readonly uiPort: number;
     readonly uiUrl: string;
+    /** Base64 AES-256 key: when set, payloads are encrypted before they reach the server. */
+    readonly encryptionKey: string | undefined;
+    readonly encryptionKeyId: string;
   };
   readonly mongodb: {
     readonly externalUri: string | undefined;
@@ -95,7 +159,36 @@ export interface Config {
     readonly searchBackend: Environment['RAG_SEARCH_BACKEND'];
     readonly atlasFusion: Environment['RAG_ATLAS_FUSION'];
   };
+  readonly serve: {
+    readonly host: string;
+    readonly port: number;
+    readonly apiToken: string | undefined;
+  };
   readonly interactive: boolean;
+  readonly models: {
+    /** Where `models pull` puts local weights. */
+    readonly directory: string;
+    readonly llm: {
+      readonly provider: ModelProvider;
+      readonly model: string;
+      readonly baseUrl: string | undefined;
+      readonly contextSize: number;
+      readonly threads: number;
+      readonly timeoutMs: number;
+      /** OPENAI_API_KEY or HF_TOKEN, whichever the provider uses. Never log it. */
+      readonly apiKey: string | undefined;
+      readonly endpointUrl: string | undefined;
+    };
+    readonly embeddings: {
+      readonly provider: ModelProvider;
+      readonly model: string;
+      readonly baseUrl: string | undefined;
+      readonly dimensions: number | undefined;
+      readonly timeoutMs: number;
+      readonly apiKey: string | undefined;
+      readonly endpointUrl: string | undefined;
+    };
+  };
 }
 
 export class ConfigError extends Error {
@@ -124,6 +217,13 @@ export function loadConfig(
     );
   }
   const env = parsed.data;
+  const loopbackHost =
+    env.SERVE_HOST === 'localhost' || env.SERVE_HOST === '::1' || env.SERVE_HOST.startsWith('127.');
+  if (!loopbackHost && !env.API_TOKEN) {
+    throw new ConfigError([
+      `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
+    ]);
+  }
   const loopback = '127.0.0.1';
   return {
     dataDirectory: path.resolve(workingDirectory, env.SECOND_BRAIN_DATA_DIR),
@@ -143,6 +243,8 @@ export function loadConfig(
         /\/$/,
         '',
       ),
+      encryptionKey: env.PAYLOAD_ENCRYPTION_KEY,
+      encryptionKeyId: env.PAYLOAD_ENCRYPTION_KEY_ID,
     },
     mongodb: {
       externalUri: env.MONGODB_URI,
@@ -160,6 +262,29 @@ export function loadConfig(
       localPort: env.LOCAL_S3_PORT,
     },
     rag: { searchBackend: env.RAG_SEARCH_BACKEND, atlasFusion: env.RAG_ATLAS_FUSION },
+    serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
+    models: {
+      directory: path.resolve(workingDirectory, env.MODELS_DIR),
+      llm: {
+        provider: env.LLM_PROVIDER,
+        model: env.LLM_MODEL ?? DEFAULT_MODELS.llm[env.LLM_PROVIDER],
+        baseUrl: env.LLM_BASE_URL,
+        contextSize: env.LLM_CONTEXT_SIZE,
+        threads: env.LLM_THREADS,
+        timeoutMs: env.LLM_TIMEOUT_MS,
+        apiKey: env.LLM_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        endpointUrl: env.HF_ENDPOINT_URL,
+      },
+      embeddings: {
+        provider: env.EMBEDDING_PROVIDER,
+        model: env.EMBEDDING_MODEL ?? DEFAULT_MODELS.embeddings[env.EMBEDDING_PROVIDER],
+        baseUrl: env.EMBEDDING_BASE_URL,
+        dimensions: env.EMBEDDING_DIMENSIONS,
+        timeoutMs: env.LLM_TIMEOUT_MS,
+        apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,
+      },
+    },
   };
 }

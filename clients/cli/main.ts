@@ -4,22 +4,29 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/environment.js';
 import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
+import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { ModelPullError } from '../../integrations/local-models/model-store.js';
 import { registerInfraCommand } from './infra-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
 import { InvalidSearchOptionError, registerSearchCommand } from './search-command.js';
+import { registerScheduleCommand } from './schedule-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 
 /** Errors whose message says everything: printed without a stack trace. */
 const EXPECTED_ERRORS = [
+  ScheduleFileError,
   ConfigError,
   InfrastructureError,
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
   InvalidSearchOptionError,
+  ModelPullError,
 ];
 
 export function buildProgram(): Command {
@@ -34,6 +41,9 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerStartCommand(program);
   registerSearchCommand(program);
+  registerServeCommand(program);
+  registerScheduleCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import {
   workflowUiUrl,
 } from '../temporal-client.js';
 import { describeError, note, printJson, printLine } from './output.js';
+import { showProgress } from './progress-display.js';
 
 export class InvalidInputJsonError extends Error {}
 
@@ -60,8 +61,12 @@ export function registerRunCommand(program: Command): void {
           say(`Started ${PIPELINES[pipeline].workflowType} as ${handle.workflowId}`);
           say(`Temporal UI: ${url}`);
           if (!options.wait) return;
+          const progress = showProgress(
+            handle,
+            options.json ? 'silent' : config.interactive ? 'bars' : 'lines',
+          );
           try {
-            const result: unknown = await handle.result();
+            const result: unknown = await handle.result().finally(() => progress.stop());
             if (options.json) printJson(result);
             else printLine(JSON.stringify(result, null, 2));
           } catch (error) {

@@ -9,6 +9,7 @@ import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import type { RoundTripResult } from '../../domain/round-trip.js';
+import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
 
 describe('round-trip workflow on the real servers', () => {
@@ -38,6 +39,7 @@ describe('round-trip workflow on the real servers', () => {
     assert.equal(result.objectText, message);
     assert.equal(result.documentText, message);
     assert.equal(result.matches, true);
+    await recordHistoryForReplay(client, handle.workflowId, 'round-trip');
 
     // The stores really hold it, independently of the workflow.
     const storage = createObjectStorage(config.s3);
@@ -61,6 +63,23 @@ describe('round-trip workflow on the real servers', () => {
     assert.equal(described.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
     assert.equal(described.workflowExecutionInfo.type.name, 'roundTrip');
 
+    // Every activity carries a readable summary, so the event history reads as a story.
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((event) => event.activityTaskScheduledEventAttributes)
+      .map(
+        (event) =>
+          JSON.parse(
+            Buffer.from(event.userMetadata?.summary?.data ?? []).toString('utf8') || 'null',
+          ) as unknown,
+      );
+    assert.deepEqual(summaries.slice(1), [
+      'Upsert the message into MongoDB',
+      'Read the object back from S3',
+      'Read the document back from MongoDB',
+    ]);
+    assert.match(String(summaries[0]), /^Write the message to S3 as round-trip\//);
+
     const search = await handle.describe();
     assert.deepEqual(search.searchAttributes.Pipeline, ['round-trip']);
     assert.deepEqual(search.searchAttributes.Trigger, ['test']);
@@ -76,6 +95,7 @@ describe('round-trip workflow on the real servers', () => {
       assert.match(error.cause.message, /message: .*expected string/);
       return true;
     });
+    await recordHistoryForReplay(client, handle.workflowId, 'round-trip-invalid-input');
   });
 
   it('the CLI runs it with --wait --json and prints the result as the last line', async () => {

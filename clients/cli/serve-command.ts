@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/environment.js';
+import { createRoutes } from '../http/api-routes.js';
+import { startHttpServer } from '../http/http-server.js';
+import { note } from './output.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the HTTP API and the Temporal UI codec endpoint (127.0.0.1 by default)')
+    .option('--port <port>', 'port to listen on (default SERVE_PORT)')
+    .option(
+      '--host <host>',
+      'address to listen on (default SERVE_HOST); non-loopback requires API_TOKEN',
+    )
+    .action(async (options: { port?: string; host?: string }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(options.port ? { SERVE_PORT: options.port } : {}),
+        ...(options.host ? { SERVE_HOST: options.host } : {}),
+      });
+      const server = await startHttpServer({
+        host: config.serve.host,
+        port: config.serve.port,
+        routes: createRoutes(config),
+        bearerToken: config.serve.apiToken,
+      });
+      note(`Serving on ${server.url}`);
+      if (config.temporal.encryptionKey) {
+        note(
+          `Codec endpoint for the Temporal UI: ${server.url}/codec (temporal server start-dev --ui-codec-endpoint ${server.url}/codec)`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      await server.close();
+    });
+}

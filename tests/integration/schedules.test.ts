@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import {
+  applySchedules,
+  listSchedules,
+  loadScheduleFile,
+  ScheduleFileError,
+} from '../../clients/schedules.js';
+import { connectClient } from '../../clients/temporal-client.js';
+import type { RoundTripResult } from '../../domain/round-trip.js';
+import type { RunningWorker } from '../../workers/create-worker.js';
+import { createOfflineWorker } from '../../workers/offline-worker.js';
+import {
+  lastJsonLine,
+  repositoryRoot,
+  runCli,
+  testConfig,
+  uniqueName,
+} from '../support/test-environment.js';
+
+describe('Temporal Schedules from a schedules file', () => {
+  const config = testConfig();
+  const taskQueue = uniqueName('scheduled');
+  const scheduleId = uniqueName('health');
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'second-brain-schedules-'));
+  const file = path.join(directory, 'schedules.json');
+  let client: Client;
+  let worker: RunningWorker;
+
+  const writeFile = (cron: string) =>
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schedules: [
+          {
+            id: scheduleId,
+            pipeline: 'round-trip',
+            cron,
+            input: { message: 'scheduled' },
+            taskQueue,
+          },
+        ],
+      }),
+    );
+
+  before(async () => {
+    client = await connectClient(config);
+    worker = await createOfflineWorker(config, { taskQueue });
+    void worker.run();
+  });
+  after(async () => {
+    await client.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch(() => undefined);
+    await worker.shutdown();
+    await client.connection.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('apply is idempotent: created, then unchanged, then updated when the file changes', async () => {
+    writeFile('0 3 * * *');
+    assert.deepEqual(await applySchedules(client, loadScheduleFile(file)), [
+      { id: scheduleId, outcome: 'created' },
+    ]);
+    assert.deepEqual(await applySchedules(client, loadScheduleFile(file)), [
+      { id: scheduleId, outcome: 'unchanged' },
+    ]);
+    writeFile('0 4 * * *');
+    assert.deepEqual(await applySchedules(client, loadScheduleFile(file)), [
+      { id: scheduleId, outcome: 'updated' },
+    ]);
+    const description = await client.schedule.getHandle(scheduleId).describe();
+    assert.equal(description.policies.overlap, 'SKIP');
+    assert.equal(description.policies.catchupWindow, 3_600_000);
+    assert.equal(description.info.nextActionTimes[0]?.getUTCHours(), 4);
+  });
+
+  it('the CLI lists it as JSON, and a triggered schedule runs the pipeline', async () => {
+    const listed = await runCli(['schedule', 'list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const { schedules } = lastJsonLine(listed.stdout) as {
+      schedules: { id: string; pipeline: string; paused: boolean }[];
+    };
+    const entry = schedules.find((schedule) => schedule.id === scheduleId);
+    assert.deepEqual(
+      { pipeline: entry?.pipeline, paused: entry?.paused },
+      { pipeline: 'round-trip', paused: false },
+    );
+
+    const triggered = await runCli(['schedule', 'trigger', scheduleId]);
+    assert.equal(triggered.code, 0, triggered.stderr);
+    let workflowId: string | undefined;
+    for (let attempt = 0; attempt < 50 && !workflowId; attempt++) {
+      workflowId = (await listSchedules(client))
+        .find((schedule) => schedule.id === scheduleId)
+        ?.recentRuns.at(-1)?.workflowId;
+      if (!workflowId) await delay(200);
+    }
+    assert.ok(workflowId, 'the schedule took no action');
+    const result = (await client.workflow.getHandle(workflowId).result()) as RoundTripResult;
+    assert.equal(result.objectText, 'scheduled');
+    const described = await client.workflow.getHandle(workflowId).describe();
+    assert.deepEqual(described.searchAttributes.Trigger, ['schedule']);
+  });
+
+  it('pause and unpause from the CLI', async () => {
+    assert.equal((await runCli(['schedule', 'pause', scheduleId])).code, 0);
+    assert.equal((await client.schedule.getHandle(scheduleId).describe()).state.paused, true);
+    assert.equal((await runCli(['schedule', 'unpause', scheduleId])).code, 0);
+    assert.equal((await client.schedule.getHandle(scheduleId).describe()).state.paused, false);
+  });
+
+  it('names the offending entry of an invalid file', () => {
+    writeFileSync(
+      file,
+      JSON.stringify({ schedules: [{ id: 'x', pipeline: 'nope', cron: '* * * * *' }] }),
+    );
+    assert.throws(
+      () => loadScheduleFile(file),
+      (error: unknown) => {
+        assert.ok(error instanceof ScheduleFileError);
+        assert.match(error.message, /schedules\.0\.pipeline: must be one of: .*round-trip/);
+        return true;
+      },
+    );
+  });
+
+  it('the shipped schedules.json is valid', () => {
+    assert.ok(loadScheduleFile(path.join(repositoryRoot, 'schedules.json')).length > 0);
+  });
+});

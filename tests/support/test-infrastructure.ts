@@ -1,0 +1,72 @@
+// Starts a private set of real servers (Temporal dev server, FerretDB, S3) on free ports with
+// a throw-away data directory. The test runner uses it once for the whole suite; fault-injection
+// tests use their own instance, so stopping a server never disturbs other test files.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../config/environment.js';
+import { findFreePort } from '../../infra/managed-process.js';
+import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
+
+export interface TestInfrastructure {
+  environment: NodeJS.ProcessEnv;
+  config: Config;
+  dataDirectory: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+const EXTERNAL_SETTINGS = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_UI_URL',
+  'MONGODB_URI',
+  'S3_ENDPOINT',
+  'SECOND_BRAIN_WORKFLOW_BUNDLES',
+  // Tests run the local models and loopback emulators, never a real cloud model API.
+  'LLM_PROVIDER',
+  'LLM_MODEL',
+  'LLM_BASE_URL',
+  'EMBEDDING_PROVIDER',
+  'EMBEDDING_MODEL',
+  'EMBEDDING_BASE_URL',
+  'EMBEDDING_DIMENSIONS',
+  'OPENAI_API_KEY',
+  'HF_TOKEN',
+  'HF_ENDPOINT_URL',
+  'HF_EMBEDDING_ENDPOINT_URL',
+];
+
+export async function startTestInfrastructure(options: {
+  baseEnvironment: NodeJS.ProcessEnv;
+  repositoryRoot: string;
+  progress: (message: string) => void;
+}): Promise<TestInfrastructure> {
+  const environment: NodeJS.ProcessEnv = { ...options.baseEnvironment };
+  // Tests must never touch a developer's own servers or data.
+  for (const name of EXTERNAL_SETTINGS) delete environment[name];
+  const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'second-brain-test-'));
+  Object.assign(environment, {
+    SECOND_BRAIN_DATA_DIR: dataDirectory,
+    SECOND_BRAIN_TOOLS_DIR:
+      environment.SECOND_BRAIN_TOOLS_DIR ?? path.join(options.repositoryRoot, '.tools'),
+    MONGODB_DATABASE: environment.MONGODB_DATABASE ?? 'second_brain_test',
+    S3_BUCKET: environment.S3_BUCKET ?? 'second-brain-test',
+    TEMPORAL_PORT: String(await findFreePort()),
+    TEMPORAL_UI_PORT: String(await findFreePort()),
+    LOCAL_MONGODB_PORT: String(await findFreePort()),
+    LOCAL_S3_PORT: String(await findFreePort()),
+  });
+  const config = loadConfig(environment, options.repositoryRoot);
+  const stop = async (stopOptions: { keepData?: boolean } = {}) => {
+    await infrastructureDown(config).catch((error: unknown) =>
+      options.progress(`teardown failed: ${String(error)}`),
+    );
+    if (!stopOptions.keepData) rmSync(dataDirectory, { recursive: true, force: true });
+  };
+  try {
+    await infrastructureUp(config, options.progress);
+  } catch (error) {
+    await stop({ keepData: true });
+    throw error;
+  }
+  return { environment, config, dataDirectory, stop };
+}
