@@ -53,10 +53,10 @@ const INDEX_FORMAT = 'rag-v1';
 
 export interface RagActivityDependencies {
   mongo: MongoDatabase;
-  /** The worker's embedding model (`embeddingProvider: 'default'`); optional until configured. */
-  embeddings?: EmbeddingModel;
-  /** The chat model for contextual retrieval (contextualMode simple/full). */
-  llm?: ChatModel;
+  /** The worker's embedding model (`embeddingProvider: 'default'`), or its loader. */
+  embeddings?: EmbeddingModel | (() => Promise<EmbeddingModel>);
+  /** The chat model for contextual retrieval (contextualMode simple/full), or its loader. */
+  llm?: ChatModel | (() => Promise<ChatModel>);
   tokenizer?: Tokenizer;
 }
 
@@ -89,12 +89,13 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
     COLLECTIONS.ragContextCache,
   );
 
-  function embeddingModel(settings: RagIndexSettings): EmbeddingModel {
+  async function embeddingModel(settings: RagIndexSettings): Promise<EmbeddingModel> {
     let model: EmbeddingModel | undefined;
     if (settings.embeddingProvider === HASHING_PROVIDER) {
       model = new HashingEmbeddingModel();
     } else {
-      model = dependencies.embeddings;
+      const source = dependencies.embeddings;
+      model = typeof source === 'function' ? await source() : source;
       if (!model) {
         throw new SecondBrainError(
           'validation',
@@ -120,15 +121,17 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
     return model;
   }
 
-  function chatModel(settings: RagIndexSettings): ChatModel | undefined {
+  async function chatModel(settings: RagIndexSettings): Promise<ChatModel | undefined> {
     if (settings.contextualMode === 'none') return undefined;
-    if (!dependencies.llm) {
+    const source = dependencies.llm;
+    const llm = typeof source === 'function' ? await source() : source;
+    if (!llm) {
       throw new SecondBrainError(
         'validation',
         `contextualMode "${settings.contextualMode}" needs a chat model, and none is configured on this worker; use contextualMode "none" or configure one`,
       );
     }
-    return dependencies.llm;
+    return llm;
   }
 
   function configKey(
@@ -217,8 +220,8 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
       settings: RagIndexSettings;
       buildVersion: string;
     }): Promise<RagIndexPlan> {
-      const model = embeddingModel(settings);
-      const llm = chatModel(settings);
+      const model = await embeddingModel(settings);
+      const llm = await chatModel(settings);
       const key = configKey(settings, model, llm);
       const serving = await readServingState(db);
 
@@ -369,8 +372,8 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
       batchIndex: number;
       settings: RagIndexSettings;
     }): Promise<RagBatchResult> {
-      const model = embeddingModel(settings);
-      const llm = chatModel(settings);
+      const model = await embeddingModel(settings);
+      const llm = await chatModel(settings);
       const plan = await readPlan(buildVersion);
       const ids = plan.changed.slice(
         batchIndex * DOCUMENTS_PER_ACTIVITY,
@@ -596,7 +599,7 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
       buildVersion: string;
       settings: RagIndexSettings;
     }): Promise<RagActivation> {
-      const model = embeddingModel(settings);
+      const model = await embeddingModel(settings);
       const current = await readServingState(db);
       const chunkCount = await rag.countDocuments({ indexVersion: buildVersion, kind: 'chunk' });
       const documentCount = await rag.countDocuments({

@@ -27,8 +27,10 @@ function turndown(): TurndownService {
   const service = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced' });
   // Navigation, tables of contents and index terms repeat other pages' headings: drop them.
   service.remove((node) => {
-    const className = node.getAttribute?.('class') ?? '';
-    return node.nodeName === 'HEAD' || /\b(navheader|navfooter|toc|indexterm)\b/.test(className);
+    // The project compiles without the DOM library: describe the little of a node used here.
+    const element = node as unknown as { getAttribute?: (name: string) => string | null };
+    const className = element.getAttribute?.('class') ?? '';
+    return /\b(navheader|navfooter|toc|indexterm)\b/.test(className);
   });
   // Links keep their text only: a link's title attribute would leak the target's heading.
   service.addRule('plainLinks', {

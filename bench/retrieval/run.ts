@@ -2,7 +2,7 @@
 // search on the PostgreSQL 15 manual with known-item queries, plain and with document context,
 // and search latency at 10k and 50k chunks. Not a test: run it by hand and copy the table.
 //
-//   node --import tsx bench/retrieval/run.ts [--queries 400] [--embedding hashing]
+//   node --import tsx bench/retrieval/run.ts [--queries 400] [--embedding hashing|configured]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,8 @@ import {
   type RankableChunk,
   type RankingMode,
 } from '../../domain/ranking/hybrid-ranker.js';
+import { loadConfig } from '../../config/environment.js';
+import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../../integrations/embeddings/embedding-model.js';
 import { HashingEmbeddingModel } from '../../integrations/embeddings/hashing-embedding-model.js';
 import {
@@ -36,7 +38,9 @@ function log(message: string): void {
 
 async function embeddingModel(name: string): Promise<EmbeddingModel> {
   if (name === 'hashing') return new HashingEmbeddingModel();
-  throw new Error(`Unknown --embedding ${name} (available: hashing)`);
+  // The configured provider (local all-MiniLM-L6-v2 by default; `second-brain models pull`).
+  if (name === 'configured') return createEmbeddingModel(loadConfig().models);
+  throw new Error(`Unknown --embedding ${name} (available: hashing, configured)`);
 }
 
 async function embedAll(model: EmbeddingModel, texts: string[]): Promise<Float32Array[]> {

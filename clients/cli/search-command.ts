@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
+import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
+import type { EmbeddingModel } from '../../integrations/embeddings/embedding-model.js';
+import { HASHING_PROVIDER } from '../../integrations/embeddings/hashing-embedding-model.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
+import { readServingState } from '../../integrations/search/rag-records.js';
 import { createSearchIndex } from '../../integrations/search/create-search-index.js';
 import { SEARCH_MODES, type SearchMode } from '../../integrations/search/search-index.js';
 import { note, printJson, printLine } from './output.js';
@@ -32,8 +36,15 @@ export function registerSearchCommand(program: Command): void {
       }
       const config = loadConfig();
       const mongo = await connectMongo(config.mongodb);
+      let embeddings: EmbeddingModel | undefined;
       try {
-        const index = createSearchIndex(mongo.db, config.rag);
+        // Queries must be embedded by the model the index was built with: load the configured
+        // one unless the index used the built-in hashing model (rebuilt from its id).
+        const state = await readServingState(mongo.db);
+        if (options.mode !== 'text' && state && state.embedding.provider !== HASHING_PROVIDER) {
+          embeddings = await createEmbeddingModel(config.models);
+        }
+        const index = createSearchIndex(mongo.db, config.rag, embeddings);
         const started = performance.now();
         const results = await index.search(query, { k, mode: options.mode as SearchMode });
         const elapsed = performance.now() - started;
@@ -61,6 +72,7 @@ export function registerSearchCommand(program: Command): void {
         );
       } finally {
         await mongo.close();
+        await (embeddings as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
       }
     });
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -6,6 +8,8 @@ import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { contentHash, type Document } from '../../domain/document.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import type { RagIndexResult } from '../../domain/rag/rag-index.js';
+import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
+import { HashingEmbeddingModel } from '../../integrations/embeddings/hashing-embedding-model.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { LocalSearchIndex } from '../../integrations/search/local-search-index.js';
 import { queryEmbeddingsFor } from '../../integrations/search/create-search-index.js';
@@ -259,16 +263,148 @@ describe('ragIndex workflow and local search on the real servers', () => {
     assert.notEqual(children[0]?.chunkId, children[0]?.parentId);
   });
 
-  it('fails clearly and without retries when no embedding model is configured', async () => {
-    const handle = await startPipeline(client, 'rag', { input: {}, taskQueue });
-    await assert.rejects(handle.result(), (error: unknown) => {
-      assert.ok(error instanceof WorkflowFailedError);
-      const cause = error.cause?.cause;
-      assert.ok(cause instanceof ApplicationFailure, String(error.cause));
-      assert.equal(cause.type, 'ValidationError');
-      assert.equal(cause.nonRetryable, true);
-      assert.match(cause.message, /No embedding model is configured/);
-      return true;
+  it('fails clearly and without retries when the configured model is not available', async () => {
+    // A worker whose models folder is empty: the local embedding model cannot load.
+    const emptyModels = testConfig({
+      MONGODB_DATABASE: database,
+      MODELS_DIR: path.join(os.tmpdir(), uniqueName('no-models')),
     });
+    const queue = uniqueName('rag-no-model');
+    const bare = await createOfflineWorker(emptyModels, { taskQueue: queue });
+    const running = bare.run();
+    try {
+      const handle = await startPipeline(client, 'rag', { input: {}, taskQueue: queue });
+      await assert.rejects(handle.result(), (error: unknown) => {
+        assert.ok(error instanceof WorkflowFailedError);
+        const cause = error.cause?.cause;
+        assert.ok(cause instanceof ApplicationFailure, String(error.cause));
+        assert.equal(cause.type, 'NotFoundError');
+        assert.equal(cause.nonRetryable, true);
+        assert.match(cause.message, /models pull/);
+        return true;
+      });
+    } finally {
+      await bare.shutdown();
+      await running;
+    }
+  });
+
+  it('with the real local embedding model (the default): indexes, and search finds by meaning', async () => {
+    const result = await run({});
+    assert.equal(result.embedding.provider, 'local');
+    assert.equal(result.embedding.dimensions, 384);
+    assert.equal(result.fullRebuild, true, 'another model means a full rebuild');
+    assert.ok(result.embedded > 0);
+    const model = await createEmbeddingModel(config.models);
+    try {
+      const semantic = new LocalSearchIndex({
+        db: mongo.db,
+        embeddings: queryEmbeddingsFor(model),
+        refreshIntervalMs: 0,
+      });
+      // No shared words with the WAL note beyond "log": vectors carry the meaning.
+      const hits = await semantic.search('recovering a database after a power failure', {
+        k: 3,
+        mode: 'vector',
+      });
+      assert.ok(
+        hits.some((hit) => hit.documentId === documentId(1)),
+        JSON.stringify(hits.map((hit) => hit.title)),
+      );
+      const hybrid = await semantic.search('how large can the WAL grow before a checkpoint', {
+        k: 1,
+      });
+      assert.equal(hybrid[0]?.documentId, documentId(1));
+      // A model other than the index's is refused rather than compared across vector spaces.
+      const mismatched = new LocalSearchIndex({
+        db: mongo.db,
+        embeddings: new HashingEmbeddingModel(384),
+      });
+      await assert.rejects(
+        mismatched.search('wal'),
+        /built with local\/.* but queries would be embedded with hashing/,
+      );
+    } finally {
+      await (model as { dispose?: () => Promise<void> }).dispose?.();
+    }
+    const cli = await runCli(['search', 'crash recovery replays the log', '--k', '3', '--json'], {
+      env: { MONGODB_DATABASE: database },
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const output = lastJsonLine(cli.stdout) as { results: Array<{ url: string }> };
+    assert.ok(output.results.some((row) => row.url === 'https://notes.example/1'));
+  });
+});
+
+describe('contextual retrieval with the real local chat model', () => {
+  const database = uniqueName('rag_context').replaceAll('-', '_');
+  const config = testConfig({ MONGODB_DATABASE: database });
+  const taskQueue = uniqueName('rag-context');
+  let worker: RunningWorker;
+  let client: Client;
+  let mongo: MongoDatabase;
+
+  const run = async (input: Record<string, unknown>) => {
+    const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
+    return (await handle.result()) as RagIndexResult;
+  };
+
+  before(async () => {
+    worker = await createOfflineWorker(config, { taskQueue });
+    void worker.run();
+    client = await connectClient(config);
+    mongo = await connectMongo(config.mongodb);
+    await mongo.db
+      .collection<Document>(COLLECTIONS.raw)
+      .insertMany([
+        rawDocument(1, 'Write-Ahead Logging', WAL, 0.9),
+        rawDocument(2, 'Vacuum', VACUUM, 0.9),
+      ]);
+  });
+  after(async () => {
+    await worker.shutdown();
+    await client.connection.close();
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+  });
+
+  it('simple: one TL;DR per document, prepended to each chunk, and cached', async () => {
+    const result = await run({
+      embeddingProvider: 'hashing',
+      contextualMode: 'simple',
+      chunkSize: 64,
+    });
+    assert.equal(result.contextsGenerated, 2, 'one summary per document');
+    assert.deepEqual(result.documents.failed, []);
+    const chunks = (await ragCollection(mongo.db)
+      .find({ kind: 'chunk' })
+      .toArray()) as RagChunkRecord[];
+    const wal = chunks.filter((chunk) => chunk.documentId === documentId(1));
+    assert.ok(wal.length > 1);
+    assert.ok((wal[0]?.context.length ?? 0) > 0, 'a non-empty context');
+    assert.ok(
+      wal.every((chunk) => chunk.context === wal[0]?.context),
+      'the same TL;DR on each chunk',
+    );
+    assert.equal(await mongo.db.collection(COLLECTIONS.ragContextCache).countDocuments(), 2);
+  });
+
+  it('full: a context per chunk from the whole document, reused from the cache on a rebuild', async () => {
+    const first = await run({
+      embeddingProvider: 'hashing',
+      contextualMode: 'full',
+      chunkSize: 64,
+    });
+    assert.equal(first.contextsGenerated, first.chunks, 'one context per chunk');
+    const chunks = (await ragCollection(mongo.db)
+      .find({ kind: 'chunk' })
+      .toArray()) as RagChunkRecord[];
+    assert.ok(chunks.every((chunk) => chunk.context.trim().length > 0));
+    assert.ok(new Set(chunks.map((chunk) => chunk.context)).size > 1, 'contexts differ per chunk');
+    // Another embedding model rebuilds everything, but the chunks and so their contexts are the same.
+    const second = await run({ contextualMode: 'full', chunkSize: 64 });
+    assert.equal(second.fullRebuild, true);
+    assert.equal(second.contextsGenerated, 0);
+    assert.equal(second.contextsCached, first.chunks);
   });
 });
