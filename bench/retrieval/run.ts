@@ -2,7 +2,7 @@
 // search on the PostgreSQL 15 manual with known-item queries, plain and with document context,
 // and search latency at 10k and 50k chunks. Not a test: run it by hand and copy the table.
 //
-//   node --import tsx bench/retrieval/run.ts [--queries 400] [--embedding hashing|configured]
+//   node --import tsx bench/retrieval/run.ts [--queries 400] [--embedding hashing|configured] [--pages n]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     embedding: { type: 'string', default: 'hashing' },
     'chunk-size': { type: 'string', default: '640' },
     'latency-queries': { type: 'string', default: '200' },
+    /** Every n-th page only (a smaller corpus for slow embedding models); 0 = all pages. */
+    pages: { type: 'string', default: '0' },
   },
 });
 
@@ -87,7 +89,12 @@ async function main(): Promise<void> {
   const model = await embeddingModel(values.embedding);
   const chunkSize = Number(values['chunk-size']);
   log('Loading the PostgreSQL 15 manual…');
-  const pages = loadPostgresCorpus();
+  const allPages = loadPostgresCorpus();
+  const wanted = Number(values.pages);
+  const stride = wanted > 0 ? Math.max(1, Math.floor(allPages.length / wanted)) : 1;
+  const pages = allPages
+    .filter((_, index) => index % stride === 0)
+    .slice(0, wanted > 0 ? wanted : undefined);
   const queries = knownItemQueries(pages, Number(values.queries));
   log(`${pages.length} pages, ${queries.length} known-item queries`);
 

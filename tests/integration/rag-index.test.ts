@@ -20,7 +20,17 @@ import {
 } from '../../integrations/search/rag-records.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
+import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
+
+/** Every payload of a history, decoded as UTF-8 text (payloads are JSON bytes). */
+function payloadText(value: unknown, texts: string[] = []): string {
+  if (value instanceof Uint8Array) texts.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const item of value) payloadText(item, texts);
+  else if (value && typeof value === 'object')
+    for (const item of Object.values(value)) payloadText(item, texts);
+  return texts.join('\n');
+}
 
 function documentId(seed: number): string {
   return seed.toString(16).padStart(32, '0');
@@ -84,9 +94,11 @@ describe('ragIndex workflow and local search on the real servers', () => {
   let mongo: MongoDatabase;
   let search: LocalSearchIndex;
 
-  const run = async (input: Record<string, unknown>) => {
+  const run = async (input: Record<string, unknown>, historyName?: string) => {
     const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
-    return (await handle.result()) as RagIndexResult;
+    const result = (await handle.result()) as RagIndexResult;
+    if (historyName) await recordHistoryForReplay(client, handle.workflowId, historyName);
+    return result;
   };
 
   before(async () => {
@@ -125,7 +137,7 @@ describe('ragIndex workflow and local search on the real servers', () => {
   });
 
   it('indexes the documents that pass the quality filter, and search finds them', async () => {
-    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 }, 'rag-index');
     assert.equal(result.documents.total, 35);
     assert.equal(result.documents.selected, 33, 'the 0.0 and the 0.3 documents are left out');
     assert.equal(result.documents.skippedByQuality, 2);
@@ -153,6 +165,17 @@ describe('ragIndex workflow and local search on the real servers', () => {
     assert.deepEqual(sizing?.headingPath, ['Write-Ahead Logging', 'Sizing']);
     assert.equal(sizing?.url, 'https://notes.example/1');
     assert.equal((await readServingState(mongo.db))?.indexVersion, result.indexVersion);
+    // History holds ids and counts: no document text, chunk or vector went through Temporal.
+    const runs = client.workflow.list({ query: `WorkflowType = 'ragIndex'` });
+    for await (const execution of runs) {
+      if (execution.taskQueue !== taskQueue) continue;
+      const history = payloadText(
+        await client.workflow.getHandle(execution.workflowId).fetchHistory(),
+      );
+      assert.ok(history.includes('hashing'), 'payloads were decoded');
+      assert.ok(!history.includes('bounds how large the WAL may grow'), 'no chunk text');
+      assert.ok(history.length < 100_000, `history is small (${history.length} bytes)`);
+    }
 
     for (const mode of ['vector', 'text', 'hybrid'] as const) {
       const hits = await search.search('how large can the WAL grow before a checkpoint', {
@@ -174,7 +197,10 @@ describe('ragIndex workflow and local search on the real servers', () => {
 
   it('a second run with no changes embeds nothing', async () => {
     const before = await readServingState(mongo.db);
-    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    const result = await run(
+      { embeddingProvider: 'hashing', chunkSize: 64 },
+      'rag-index-up-to-date',
+    );
     assert.equal(result.upToDate, true);
     assert.equal(result.embedded, 0);
     assert.equal(result.documents.unchanged, 33);
@@ -192,7 +218,10 @@ describe('ragIndex workflow and local search on the real servers', () => {
     await raw.updateOne({ id: documentId(5) }, { $set: { archived: true } });
     const previous = (await readServingState(mongo.db))?.indexVersion;
 
-    const result = await run({ embeddingProvider: 'hashing', chunkSize: 64 });
+    const result = await run(
+      { embeddingProvider: 'hashing', chunkSize: 64 },
+      'rag-index-incremental',
+    );
     assert.equal(result.upToDate, false);
     assert.equal(result.fullRebuild, false);
     assert.equal(result.documents.changed, 1);
