@@ -50,6 +50,22 @@ export const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
   LOCAL_S3_PORT: port.default(7070),
 
+  // Notion: the integration token (a secret, never logged), the databases to collect, the API's
+  // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
+  NOTION_TOKEN: optionalString,
+  NOTION_DATABASE_IDS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  NOTION_API_URL: z.url().default('https://api.notion.com'),
+  NOTION_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  NOTION_CHILD_PAGES: z.enum(['inline', 'link']).default('inline'),
+
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
 });
@@ -85,6 +101,14 @@ export interface Config {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
     readonly localPort: number;
+  };
+  readonly notion: {
+    /** The integration token; a secret: never log it or put it in workflow history. */
+    readonly token: string | undefined;
+    readonly databaseIds: readonly string[];
+    readonly apiUrl: string;
+    readonly requestsPerSecond: number;
+    readonly childPages: Environment['NOTION_CHILD_PAGES'];
   };
   readonly interactive: boolean;
 }
@@ -149,6 +173,13 @@ export function loadConfig(
       accessKeyId: env.S3_ACCESS_KEY_ID,
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       localPort: env.LOCAL_S3_PORT,
+    },
+    notion: {
+      token: env.NOTION_TOKEN,
+      databaseIds: env.NOTION_DATABASE_IDS,
+      apiUrl: env.NOTION_API_URL.replace(/\/$/, ''),
+      requestsPerSecond: env.NOTION_REQUESTS_PER_SECOND,
+      childPages: env.NOTION_CHILD_PAGES,
     },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
   };
