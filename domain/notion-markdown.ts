@@ -184,7 +184,8 @@ class Renderer {
         const callout = this.payload<Text & { icon?: { type?: string; emoji?: string } | null }>(
           block,
         );
-        const icon = callout.icon?.type === 'emoji' && callout.icon.emoji ? `${callout.icon.emoji} ` : '';
+        const icon =
+          callout.icon?.type === 'emoji' && callout.icon.emoji ? `${callout.icon.emoji} ` : '';
         const children = this.children(block);
         const body = `${icon}${richTextToMarkdown(callout.rich_text)}${children === '' ? '' : `\n\n${children}`}`;
         return body
@@ -193,9 +194,7 @@ class Renderer {
           .join('\n');
       }
       case 'code': {
-        const code = this.payload<Text & { language?: string; caption?: NotionRichText[] }>(
-          block,
-        );
+        const code = this.payload<Text & { language?: string; caption?: NotionRichText[] }>(block);
         const language = code.language && code.language !== 'plain text' ? code.language : '';
         const caption = richTextToMarkdown(code.caption);
         const fence = `\`\`\`${language}\n${richTextToPlain(code.rich_text)}\n\`\`\``;
@@ -301,9 +300,7 @@ export function pageTitle(properties: Record<string, unknown>): string {
  * Database properties as plain values, in the original format: select → its name
  * (Type: "Leaf"), multi-select → names (Type: ["Node"]), text → plain text, and so on.
  */
-export function simplifyProperties(
-  properties: Record<string, unknown>,
-): Record<string, unknown> {
+export function simplifyProperties(properties: Record<string, unknown>): Record<string, unknown> {
   const simplified: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(properties)) {
     const property = value as { type: string } & Record<string, unknown>;

@@ -5,6 +5,7 @@ import { ConfigError } from '../../config/environment.js';
 import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { registerImportCommand } from './import-command.js';
 import { registerInfraCommand } from './infra-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunCommand(program);
   registerStartCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

@@ -41,11 +41,10 @@ export function toNotionError(error: unknown, resource: string): unknown {
     });
   }
   if (error instanceof RequestTimeoutError || isTransientNetworkError(error)) {
-    return new SecondBrainError(
-      'transient',
-      `Notion ${resource}: ${(error as Error).message}`,
-      { cause: error, details: { resource } },
-    );
+    return new SecondBrainError('transient', `Notion ${resource}: ${(error as Error).message}`, {
+      cause: error,
+      details: { resource },
+    });
   }
   return error;
 }
