@@ -87,7 +87,7 @@ export class NotionEmulator {
       const id = undashed(block.id);
       this.owners.set(id, owner);
       const hasChildren = (children?.length ?? 0) > 0;
-      stored.push({ ...block, has_children: hasChildren } as EmulatedBlock);
+      stored.push({ ...block, has_children: hasChildren });
       if (children) this.storeChildren(owner, id, children);
     }
     this.children.set(parentId, stored);
@@ -291,7 +291,7 @@ function paginate(
   return {
     object: 'list',
     results,
-    next_cursor: next ? (next.id as string) : null,
+    next_cursor: next ? next.id : null,
     has_more: next !== undefined,
     type,
     [type]: {},
