@@ -40,8 +40,8 @@ export interface CollectionDatabase {
 
 export interface PageListing {
   databaseId: string;
-  /** S3 key of the changed pages (the Notion page objects); batches read their slice of it. */
-  pagesKey: string;
+  /** S3 keys of the changed pages (Notion page objects), one object per batch of pages. */
+  batchKeys: string[];
   total: number;
   changed: number;
   archived: number;
@@ -70,12 +70,12 @@ export interface CollectionManifest {
   unchanged: number;
   archived: number;
   warnings: number;
-  failed: (PageFailure | { databaseId: string; offset?: number; error: string })[];
+  failed: (PageFailure | { databaseId: string; batchKey?: string; error: string })[];
 }
 
-interface StoredListing {
-  changed: NotionPage[];
-  archived: { pageId: string; reason: 'archived' | 'deleted' }[];
+interface ArchivedPage {
+  pageId: string;
+  reason: 'archived' | 'deleted';
 }
 
 /**
@@ -171,15 +171,16 @@ export function createCollectionActivities({
       runId: string;
       databaseId: string;
       since?: string;
+      batchSize: number;
     }): Promise<PageListing> {
-      const { runId, databaseId, since } = request;
+      const { runId, databaseId, since, batchSize } = request;
       const all = await notion.queryDatabase(databaseId);
       const known = new Map<string, PageRecord>();
       for await (const record of pages.find({ databaseId })) known.set(record._id, record);
 
       const present = new Set<string>();
       const changed: NotionPage[] = [];
-      const archived: StoredListing['archived'] = [];
+      const archived: ArchivedPage[] = [];
       for (const page of all) {
         const pageId = normalizeNotionId(page.id);
         if (page.archived || page.in_trash) {
@@ -206,8 +207,13 @@ export function createCollectionActivities({
       }
       for (const entry of archived) await markArchived(entry.pageId, entry.reason, runId);
 
-      const pagesKey = `${runPrefix('collect', runId)}pages/${databaseId}.json`;
-      await storage.putJson(pagesKey, { changed, archived } satisfies StoredListing);
+      // One small object per batch, so a batch never reads the whole (possibly huge) listing.
+      const batchKeys: string[] = [];
+      for (let offset = 0; offset < changed.length; offset += batchSize) {
+        const key = `${runPrefix('collect', runId)}pages/${databaseId}/${offset}.json`;
+        await storage.putJson(key, changed.slice(offset, offset + batchSize));
+        batchKeys.push(key);
+      }
       log.info('Listed Notion database', {
         databaseId,
         total: all.length,
@@ -216,7 +222,7 @@ export function createCollectionActivities({
       });
       return {
         databaseId,
-        pagesKey,
+        batchKeys,
         total: all.length,
         changed: changed.length,
         archived: archived.length,
@@ -231,17 +237,14 @@ export function createCollectionActivities({
     async collectPages(request: {
       runId: string;
       databaseId: string;
-      pagesKey: string;
-      offset: number;
-      limit: number;
+      batchKey: string;
       maxDepth: number;
       includeComments: boolean;
     }): Promise<BatchResult> {
       const { runId, databaseId } = request;
-      const listing = (await storage.getJson(request.pagesKey)) as StoredListing | undefined;
-      if (!listing)
-        throw new SecondBrainError('notFound', `Page listing ${request.pagesKey} is missing`);
-      const slice = listing.changed.slice(request.offset, request.offset + request.limit);
+      const slice = (await storage.getJson(request.batchKey)) as NotionPage[] | undefined;
+      if (!slice)
+        throw new SecondBrainError('notFound', `Page batch ${request.batchKey} is missing`);
       const result: BatchResult = { written: 0, unchanged: 0, warnings: 0, failed: [] };
 
       for (const [index, page] of slice.entries()) {

@@ -69,6 +69,7 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
         runId,
         databaseId: database.databaseId,
         since: database.since,
+        batchSize: input.batchSize,
       });
     } catch (error) {
       const message = failureMessage(error);
@@ -82,14 +83,12 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
     totals.changed += pages.changed;
     totals.archived += pages.archived;
 
-    for (let offset = 0; offset < pages.changed; offset += input.batchSize) {
+    for (const batchKey of pages.batchKeys) {
       try {
         const batch = await pageBatches.collectPages({
           runId,
           databaseId: pages.databaseId,
-          pagesKey: pages.pagesKey,
-          offset,
-          limit: input.batchSize,
+          batchKey,
           maxDepth: input.maxDepth,
           includeComments: input.includeComments,
         });
@@ -98,7 +97,7 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
         totals.warnings += batch.warnings;
         failed.push(...batch.failed);
       } catch (error) {
-        failed.push({ databaseId: pages.databaseId, offset, error: failureMessage(error) });
+        failed.push({ databaseId: pages.databaseId, batchKey, error: failureMessage(error) });
       }
     }
   }

@@ -86,7 +86,8 @@ export class NotionEmulator {
     for (const { children, ...block } of blocks) {
       const id = undashed(block.id);
       this.owners.set(id, owner);
-      const hasChildren = (children?.length ?? 0) > 0;
+      // A synced block's copy says it has children, which live under the original block.
+      const hasChildren = (children?.length ?? 0) > 0 || block.has_children;
       stored.push({ ...block, has_children: hasChildren });
       if (children) this.storeChildren(owner, id, children);
     }

@@ -124,6 +124,7 @@ function notesBlocks(otherPageId: string): Tree[] {
   const grandchildPage = block('child_page', { title: 'Grandchild page' }, [
     paragraph(text('Two levels of child pages down.')),
   ]);
+  const synced = block('synced_block', { synced_from: null }, [paragraph(text('Synced content'))]);
   return [
     block('heading_1', { rich_text: [text('Resources')], is_toggleable: false, color: 'default' }),
     block('heading_2', { rich_text: [text('Articles')], is_toggleable: false, color: 'default' }),
@@ -193,7 +194,11 @@ function notesBlocks(otherPageId: string): Tree[] {
       block('column', {}, [paragraph(text('Left column'))]),
       block('column', {}, [paragraph(text('Right column'))]),
     ]),
-    block('synced_block', { synced_from: null }, [paragraph(text('Synced content'))]),
+    synced,
+    {
+      ...block('synced_block', { synced_from: { type: 'block_id', block_id: synced.id } }),
+      has_children: true,
+    },
     block('child_page', { title: 'Agents Memory' }, [
       paragraph(text('Child page text')),
       grandchildPage,

@@ -140,7 +140,8 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
       '[Embed](https://www.youtube.com/watch?v=abc)',
       '| Tool | Use |\n| --- | --- |\n| vLLM | serving |',
       'Left column\n\nRight column',
-      'Synced content',
+      // The original synced block and its copy (whose children live under the original).
+      'Synced content\n\nSynced content',
       '<child_page>\n# Agents Memory\n\nChild page text\n\n<child_page>\n# Grandchild page\n\nTwo levels of child pages down.\n</child_page>\n</child_page>',
       `[Database: Reading list](https://www.notion.so/`,
       '[Unsupported Notion block: ai_meeting_notes_v9]',
