@@ -1,10 +1,23 @@
-import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  ActivityFailure,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   CollectionManifest,
   PageListing,
   createCollectionActivities,
 } from '../activities/collection-activities.js';
+import { SEARCH_ATTRIBUTES } from '../domain/names.js';
 import { parseInput } from './parse-input.js';
+
+const DOCUMENT_COUNT = defineSearchAttributeKey(
+  SEARCH_ATTRIBUTES.documentCount.name,
+  SearchAttributeType.INT,
+);
 
 type CollectionActivities = ReturnType<typeof createCollectionActivities>;
 
@@ -112,6 +125,8 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
     warnings: totals.warnings,
     failed,
   });
+  // Documents written by this run, so the Temporal UI can filter runs that changed something.
+  upsertSearchAttributes([{ key: DOCUMENT_COUNT, value: totals.written }]);
   log.info('Notion collection finished', { manifestKey, ...totals, failed: failed.length });
   return {
     runId,

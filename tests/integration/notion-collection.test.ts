@@ -25,7 +25,11 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
 
   async function collect(input: Record<string, unknown> = {}): Promise<CollectNotionDataResult> {
     const handle = await startPipeline(client, 'collect', { input, taskQueue, trigger: 'test' });
-    return (await handle.result()) as CollectNotionDataResult;
+    const result = (await handle.result()) as CollectNotionDataResult;
+    const { searchAttributes } = await handle.describe();
+    assert.deepEqual(searchAttributes.DocumentCount, [result.written]);
+    assert.deepEqual(searchAttributes.Pipeline, ['collect']);
+    return result;
   }
 
   async function stored(pageId: string): Promise<Document> {
@@ -210,6 +214,38 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
         .length,
       1,
     );
+  });
+
+  it('runs from a Temporal schedule with {} as input', async () => {
+    const scheduleId = uniqueName('collect-schedule');
+    const schedule = await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'collectNotionData',
+        taskQueue,
+        args: [{}],
+      },
+      state: { paused: true },
+    });
+    try {
+      await schedule.trigger();
+      let workflowId: string | undefined;
+      for (let attempt = 0; attempt < 100 && workflowId === undefined; attempt++) {
+        const description = await schedule.describe();
+        workflowId = description.info.recentActions[0]?.action.workflow.workflowId;
+        if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(workflowId, 'the schedule started a run');
+      const result = (await client.workflow
+        .getHandle(workflowId)
+        .result()) as CollectNotionDataResult;
+      assert.equal(result.databases, 1);
+      assert.equal(result.written, 0);
+    } finally {
+      await schedule.delete();
+    }
   });
 
   it('rejects an invalid input with a ValidationError naming the field', async () => {
