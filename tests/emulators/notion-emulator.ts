@@ -115,6 +115,17 @@ export class NotionEmulator {
     page.in_trash = true;
   }
 
+  /** Deleted for good: gone from queries, and pages.retrieve answers 404. */
+  deletePage(pageId: string): void {
+    const id = undashed(pageId);
+    for (const ids of this.databases.values()) {
+      const index = ids.indexOf(id);
+      if (index >= 0) ids.splice(index, 1);
+    }
+    this.pages.delete(id);
+    this.children.delete(id);
+  }
+
   /** The next request about this page gets this status (e.g. 429 with Retry-After). */
   failNextRequest(pageId: string, failure: Omit<InjectedFailure, 'pageId'>): void {
     this.failures.push({ pageId: undashed(pageId), ...failure });

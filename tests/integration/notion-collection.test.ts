@@ -105,6 +105,10 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     assert.equal(retried.status, 200);
     assert.ok(retried.at - limited[rejected]!.at >= 1_900, `${retried.at - limited[rejected]!.at}`);
     assert.match((await stored(rateLimitedPage)).content, /tools\.example\.com\/5/);
+    // The retried batch skipped the pages its first attempt had already stored.
+    for (const pageId of workspace.leafPageIds.slice(0, 5))
+      // Block children of the page and of its toggle heading, and comments: each once.
+      assert.equal(emulator.requestsFor(pageId).length, 3);
 
     // Blocks across two result pages of children (150 > 100).
     const long = await stored(workspace.longPageId);
@@ -198,22 +202,30 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     assert.equal((await stored(edited)).content, '**Edited in Notion**');
   });
 
-  it('marks an archived page as archived instead of leaving it behind', async () => {
+  it('marks archived and deleted pages as archived instead of leaving them behind', async () => {
     const archived = workspace.leafPageIds[9]!;
+    const deleted = workspace.leafPageIds[10]!;
     emulator.archivePage(archived);
+    emulator.deletePage(deleted);
     const mark = emulator.requests.length;
     const result = await collect();
-    assert.equal(result.archived, 1);
-    assert.equal(result.pagesSeen, workspace.totalPages - 1);
-    const document = await stored(archived);
-    assert.equal(document.archived, true);
-    assert.match(document.content, /tools\.example\.com\/9/);
-    // It asked Notion about that page (pages.retrieve) to tell archived from deleted.
-    assert.deepEqual(
-      emulator.requests.slice(mark).filter((request) => request.path.startsWith('/v1/pages/'))
-        .length,
-      1,
-    );
+    assert.equal(result.archived, 2);
+    assert.equal(result.pagesSeen, workspace.totalPages - 2);
+    for (const [pageId, index] of [
+      [archived, 9],
+      [deleted, 10],
+    ] as const) {
+      const document = await stored(pageId);
+      assert.equal(document.archived, true);
+      assert.match(document.content, new RegExp(`tools\\.example\\.com/${index}`));
+    }
+    // It asked Notion about each page (pages.retrieve) to tell archived from deleted.
+    const retrieved = emulator.requests
+      .slice(mark)
+      .filter((request) => request.path.startsWith('/v1/pages/'));
+    assert.deepEqual(retrieved.map((request) => request.status).sort(), [200, 404]);
+    // A later run does not mark them again.
+    assert.equal((await collect()).archived, 0);
   });
 
   it('runs from a Temporal schedule with {} as input', async () => {
