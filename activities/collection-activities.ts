@@ -300,7 +300,8 @@ export function createCollectionActivities({
           );
         } catch (error) {
           if (isRetryable(error)) throw error;
-          const message = error instanceof Error ? error.message : String(error);
+          const reason = error instanceof Error ? error.message : String(error);
+          const message = `Page "${title}" (${pageId}) was not collected: ${reason}`;
           log.warn('Notion page failed', { pageId, title, error: message });
           result.failed.push({ pageId, title, databaseId, error: message });
         }

@@ -94,7 +94,10 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     const failure = result.failed[0] as { pageId: string; title: string; error: string };
     assert.equal(failure.pageId, normalizeNotionId(workspace.unsharedPageId));
     assert.equal(failure.title, 'Private page');
-    assert.match(failure.error, /not found, or not shared with the Notion integration/);
+    assert.match(
+      failure.error,
+      /^Page "Private page" \([0-9a-f]{32}\) was not collected: .*not found, or not shared with the Notion integration/,
+    );
     assert.equal(emulator.requestsFor(workspace.unsharedPageId).length, 1);
 
     // The 429 was retried after Retry-After (2 s), not the policy's 1 s initial interval.
