@@ -31,10 +31,27 @@ export const collectNotionDataInputSchema = z
 
 export type CollectNotionDataInput = z.infer<typeof collectNotionDataInputSchema>;
 
+/**
+ * The refresh workflow passes each stage its own input (validated again by the stage itself),
+ * so `{}` runs collect, ETL and RAG indexing with their defaults.
+ */
+export const refreshKnowledgeBaseInputSchema = z
+  .object({
+    collect: collectNotionDataInputSchema.optional(),
+    etl: z.record(z.string(), z.unknown()).optional(),
+    rag: z.record(z.string(), z.unknown()).optional(),
+    /** Stages finished under this key are reused: re-running with it redoes only what failed. */
+    refreshKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type RefreshKnowledgeBaseInput = z.infer<typeof refreshKnowledgeBaseInputSchema>;
+
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
   collectNotionData: collectNotionDataInputSchema,
+  refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
 } as const;
 
 export type WorkflowWithInput = keyof typeof WORKFLOW_INPUT_SCHEMAS;
