@@ -86,7 +86,10 @@ export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<Refr
     const workflowId = `${refreshKey}-${stage}`;
     status.set(stage, 'running');
     try {
-      const result = await executeChild(STAGE_WORKFLOWS[stage], { workflowId, args: [stageInput] });
+      const result: unknown = await executeChild(STAGE_WORKFLOWS[stage], {
+        workflowId,
+        args: [stageInput],
+      });
       await bookkeeping.recordCompletedStage({ refreshKey, stage, result });
       stages.push({ stage, status: 'completed', workflowId, result });
       status.set(stage, 'done');
