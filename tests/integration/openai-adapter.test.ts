@@ -182,6 +182,25 @@ describe('OpenAI chat model against the wire-format emulator', () => {
     );
   });
 
+  it('maps a timeout to a retryable transient failure', async () => {
+    const impatient = createOpenAIChatModel({
+      model: 'gpt-4o-mini',
+      apiKey: OPENAI_EMULATOR_KEY,
+      baseUrl: `${emulator.url}/v1`,
+      contextSize: 4096,
+      timeoutMs: 200,
+    });
+    emulator.enqueue('chat', { ...openAIChatReply({ content: 'late' }), delayMs: 2000 });
+    await assert.rejects(
+      impatient.chat({ messages: [{ role: 'user', content: 'hi' }] }),
+      (error: unknown) => {
+        isModelError('transient', true)(error);
+        assert.match((error as Error).message, /timed out/);
+        return true;
+      },
+    );
+  });
+
   it('maps a context-length 400 to a non-retryable permanent failure', async () => {
     emulator.enqueue('chat', OPENAI_CONTEXT_TOO_LONG);
     await assert.rejects(
