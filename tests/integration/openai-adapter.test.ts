@@ -77,10 +77,17 @@ describe('OpenAI chat model against the wire-format emulator', () => {
     const sent = emulator.requests.at(-1)!.body as {
       response_format: {
         type: string;
-        json_schema: { name: string; schema: { properties: object } };
+        json_schema: {
+          name: string;
+          strict: boolean;
+          schema: { properties: object; additionalProperties: boolean };
+        };
       };
     };
     assert.equal(sent.response_format.type, 'json_schema');
+    // Every property is required, so the schema qualifies for strict structured outputs.
+    assert.equal(sent.response_format.json_schema.strict, true);
+    assert.equal(sent.response_format.json_schema.schema.additionalProperties, false);
     assert.equal(sent.response_format.json_schema.name, 'note_score');
     assert.deepEqual(Object.keys(sent.response_format.json_schema.schema.properties), [
       'title',
