@@ -1,16 +1,20 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
+import { createCollectionActivities } from './collection-activities.js';
 import { createRagActivities } from './rag-activities.js';
+import { createRefreshActivities } from './refresh-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
-  dependencies: Pick<WorkerDependencies, 'storage' | 'mongo'> &
-    Partial<Pick<WorkerDependencies, 'embeddings' | 'llm'>>,
+  dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'> &
+    Partial<Pick<WorkerDependencies, 'embeddings' | 'llm' | 'modelProblems'>>,
 ) {
   return {
     ...createWorkflowInputActivities(),
     ...createRoundTripActivities(dependencies),
     ...createRagActivities(dependencies),
+    ...createCollectionActivities(dependencies),
+    ...createRefreshActivities(dependencies),
   };
 }

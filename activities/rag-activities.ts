@@ -57,6 +57,8 @@ export interface RagActivityDependencies {
   embeddings?: EmbeddingModel | (() => Promise<EmbeddingModel>);
   /** The chat model for contextual retrieval (contextualMode simple/full), or its loader. */
   llm?: ChatModel | (() => Promise<ChatModel>);
+  /** Why the worker's models could not load (e.g. "run second-brain models pull"). */
+  modelProblems?: string[];
   tokenizer?: Tokenizer;
 }
 
@@ -89,6 +91,11 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
     COLLECTIONS.ragContextCache,
   );
 
+  const problems = () =>
+    dependencies.modelProblems && dependencies.modelProblems.length > 0
+      ? ` (${dependencies.modelProblems.join('; ')})`
+      : '';
+
   async function embeddingModel(settings: RagIndexSettings): Promise<EmbeddingModel> {
     let model: EmbeddingModel | undefined;
     if (settings.embeddingProvider === HASHING_PROVIDER) {
@@ -99,7 +106,7 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
       if (!model) {
         throw new SecondBrainError(
           'validation',
-          'No embedding model is configured on this worker; configure one, or run with {"embeddingProvider":"hashing"} for the built-in lexical model',
+          `No embedding model is available on this worker${problems()}; configure one, or run with {"embeddingProvider":"hashing"} for the built-in lexical model`,
         );
       }
       if (
@@ -128,7 +135,7 @@ export function createRagActivities(dependencies: RagActivityDependencies) {
     if (!llm) {
       throw new SecondBrainError(
         'validation',
-        `contextualMode "${settings.contextualMode}" needs a chat model, and none is configured on this worker; use contextualMode "none" or configure one`,
+        `contextualMode "${settings.contextualMode}" needs a chat model, and none is available on this worker${problems()}; use contextualMode "none" or configure one`,
       );
     }
     return llm;

@@ -26,6 +26,16 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Chunks, contextualizes and embeds the raw documents into the rag search index.',
   },
+  collect: {
+    workflowType: 'collectNotionData',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Collects changed Notion database pages as Markdown documents into S3.',
+  },
+  refresh: {
+    workflowType: 'refreshKnowledgeBase',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Runs collect (when Notion is configured), then ETL, then RAG indexing.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -54,6 +64,10 @@ export const COLLECTIONS = {
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',
+  /** Per Notion database: the start time of the last successful collection run. */
+  collectionCursors: 'collection_cursors',
+  /** Per Notion page: the last_edited_time of the version stored in S3, and whether archived. */
+  notionPages: 'notion_pages',
 } as const;
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */

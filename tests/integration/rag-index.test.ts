@@ -307,9 +307,9 @@ describe('ragIndex workflow and local search on the real servers', () => {
         assert.ok(error instanceof WorkflowFailedError);
         const cause = error.cause?.cause;
         assert.ok(cause instanceof ApplicationFailure, String(error.cause));
-        assert.equal(cause.type, 'NotFoundError');
+        assert.equal(cause.type, 'ValidationError');
         assert.equal(cause.nonRetryable, true);
-        assert.match(cause.message, /models pull/);
+        assert.match(cause.message, /No embedding model is available on this worker \(.*models pull/);
         return true;
       });
     } finally {
