@@ -309,7 +309,10 @@ describe('ragIndex workflow and local search on the real servers', () => {
         assert.ok(cause instanceof ApplicationFailure, String(error.cause));
         assert.equal(cause.type, 'ValidationError');
         assert.equal(cause.nonRetryable, true);
-        assert.match(cause.message, /No embedding model is available on this worker \(.*models pull/);
+        assert.match(
+          cause.message,
+          /No embedding model is available on this worker \(.*models pull/,
+        );
         return true;
       });
     } finally {
