@@ -69,6 +69,18 @@ export const environmentSchema = z.object({
 
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
+
+  // Hugging Face Hub, where `generateDataset` publishes dataset versions (push: true).
+  // A token with write access; unset = publishing is refused with an auth error.
+  HF_TOKEN: optionalString,
+  HF_HUB_URL: z.url().default('https://huggingface.co'),
+  // "namespace/name" of the dataset repo; the workflow input's hubRepo overrides it.
+  DATASET_REPO: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
+      .optional(),
+  ),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -112,6 +124,12 @@ export interface Config {
     readonly apiToken: string | undefined;
   };
   readonly interactive: boolean;
+  readonly huggingFaceHub: {
+    /** Never log it. */
+    readonly token: string | undefined;
+    readonly url: string;
+    readonly datasetRepo: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -186,5 +204,10 @@ export function loadConfig(
     },
     serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
+    huggingFaceHub: {
+      token: env.HF_TOKEN,
+      url: env.HF_HUB_URL.replace(/\/$/, ''),
+      datasetRepo: env.DATASET_REPO,
+    },
   };
 }

@@ -21,6 +21,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
   },
+  dataset: {
+    workflowType: 'generateDataset',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -45,6 +50,8 @@ export const COLLECTIONS = {
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',
+  /** One teacher answer per (document content, loop, teacher, prompt): the dataset's LLM work. */
+  datasetSamples: 'dataset_samples',
 } as const;
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */
@@ -52,4 +59,5 @@ export const STORAGE_PREFIXES = {
   roundTrip: 'round-trip/',
   documents: 'documents/',
   runs: 'runs/',
+  datasets: 'datasets/',
 } as const;
