@@ -336,7 +336,7 @@ export function createDatasetActivities({
       documentIds: string[];
       input: GenerateDatasetInput;
     }): Promise<DatasetVersionSummary> {
-      const teacher = resolveTeacher(input.teacherModel);
+      const requested = resolveTeacher(input.teacherModel);
       const prompt = promptHash(input);
       const documents = await findDocuments(documentIds);
       const currentHash = new Map(
@@ -345,10 +345,12 @@ export function createDatasetActivities({
       const stored = await samples
         .find({
           documentId: { $in: [...documentIds] },
-          'teacher.model': teacher.model,
+          'teacher.model': requested.model,
           promptHash: prompt,
         })
         .toArray();
+      // Without a chat model on this worker, the provider is known from the persisted answers.
+      const teacher = llm ? requested : (stored[0]?.teacher ?? requested);
       const temperatures = loopTemperatures(input.augmentationLoops, input.temperatureStep);
       const candidates: (CandidateSample & { quality: number | null })[] = stored
         .filter(

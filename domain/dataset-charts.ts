@@ -26,7 +26,8 @@ export function histogramBins(
   }));
   for (const value of finite) {
     if (value < min || value > max) continue;
-    const index = Math.min(options.bins - 1, Math.floor((value - min) / width));
+    // The epsilon keeps a value on an edge (0.3 with width 0.1) out of the bin below it.
+    const index = Math.min(options.bins - 1, Math.floor((value - min) / width + 1e-9));
     bins[index]!.count++;
   }
   return bins;

@@ -45,11 +45,11 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
     stages: Object.entries(progress).map(([stage, counts]) => ({ stage, ...counts })),
   }));
 
-  const { documentIds } = await storageActivities.planDatasetDocuments({
-    minQualityScore: input.minQualityScore,
-    minChars: input.minChars,
-    limit: input.limit,
-  });
+  // Summaries make the event history read as a story in the Temporal UI.
+  const { documentIds } = await storageActivities.planDatasetDocuments.executeWithOptions(
+    { summary: `Select raw documents with quality >= ${input.minQualityScore}` },
+    [{ minQualityScore: input.minQualityScore, minChars: input.minChars, limit: input.limit }],
+  );
   progress.plan = { done: 1, failed: 0, pending: 0 };
   progress.distill.pending = documentIds.length;
 
@@ -65,7 +65,12 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
   let failedDocuments = 0;
   for (let start = 0; start < documentIds.length; start += input.batchSize) {
     const batch = documentIds.slice(start, start + input.batchSize);
-    const result = await distillActivities.distillDocuments({ documentIds: batch, settings });
+    const result = await distillActivities.distillDocuments.executeWithOptions(
+      {
+        summary: `Distill documents ${start + 1}-${start + batch.length} of ${documentIds.length}`,
+      },
+      [{ documentIds: batch, settings }],
+    );
     generated += result.generated;
     reused += result.reused;
     failedDocuments += result.failed.length;
@@ -75,16 +80,18 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
     for (const failure of result.failed) log.warn('Document left out of the dataset', failure);
   }
 
-  const version = await storageActivities.buildDatasetVersion({ documentIds, input });
+  const version = await storageActivities.buildDatasetVersion.executeWithOptions(
+    { summary: `Build and store a version of ${input.datasetName}` },
+    [{ documentIds, input }],
+  );
   progress.build = { done: 1, failed: 0, pending: 0 };
 
   let hub: GenerateDatasetResult['hub'];
   if (input.push) {
-    hub = await storageActivities.publishDatasetVersion({
-      datasetName: version.datasetName,
-      version: version.version,
-      hubRepo: input.hubRepo,
-    });
+    hub = await storageActivities.publishDatasetVersion.executeWithOptions(
+      { summary: `Publish ${version.version} to the Hugging Face Hub` },
+      [{ datasetName: version.datasetName, version: version.version, hubRepo: input.hubRepo }],
+    );
     progress.publish = { done: 1, failed: 0, pending: 0 };
   }
   log.info('Dataset version ready', { version: version.version, train: version.train });

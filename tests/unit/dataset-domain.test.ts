@@ -183,11 +183,11 @@ describe('sample and version ids', () => {
 
 describe('charts and card', () => {
   it('bins values into equal-width bins, the maximum in the last', () => {
-    const bins = histogramBins([0, 0.05, 0.5, 1], { bins: 10, min: 0, max: 1 });
+    const bins = histogramBins([0, 0.05, 0.3, 0.5, 1], { bins: 10, min: 0, max: 1 });
     assert.equal(bins.length, 10);
     assert.deepEqual(
       bins.map((bin) => bin.count),
-      [2, 0, 0, 0, 0, 1, 0, 0, 0, 1],
+      [2, 0, 0, 1, 0, 1, 0, 0, 0, 1],
     );
     assert.equal(histogramBins([], { bins: 3 }).length, 3);
   });
