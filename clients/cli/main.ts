@@ -6,7 +6,9 @@ import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { ModelPullError } from '../../integrations/local-models/model-store.js';
 import { registerInfraCommand } from './infra-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
 import { registerScheduleCommand } from './schedule-command.js';
@@ -22,6 +24,7 @@ const EXPECTED_ERRORS = [
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
+  ModelPullError,
 ];
 
 export function buildProgram(): Command {
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerServeCommand(program);
   registerScheduleCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 
