@@ -60,6 +60,8 @@ export interface StoredSample {
   finishReason: string;
   usage: { promptTokens: number; completionTokens: number };
   createdAt: Date;
+  /** LLM calls paid for this answer: 1, unless an answer was regenerated. */
+  generations: number;
 }
 
 /** One dataset version in the registry (collection datasets). */
@@ -112,7 +114,8 @@ export function createDatasetActivities({
 }: {
   storage: ObjectStorage;
   mongo: MongoDatabase;
-  llm?: ChatModel;
+  /** The teacher, or a function opening it on first use (a local model loads in seconds). */
+  llm?: ChatModel | (() => Promise<ChatModel>);
   hub?: DatasetHub;
   defaultHubRepo?: string;
 }) {
@@ -120,19 +123,40 @@ export function createDatasetActivities({
   const samples = mongo.db.collection<StoredSample>(COLLECTIONS.datasetSamples);
   const registry = mongo.db.collection<DatasetRegistryEntry>(COLLECTIONS.datasets);
 
-  /** The teacher the samples are keyed by: the worker's chat model, or the one the input names. */
-  function resolveTeacher(teacherModel: string | undefined): { provider: string; model: string } {
-    if (llm) {
-      if (teacherModel !== undefined && teacherModel !== llm.modelId) {
-        throw new SecondBrainError(
-          'validation',
-          `teacherModel "${teacherModel}" was requested, but this worker serves "${llm.provider}/${llm.modelId}" (set LLM_PROVIDER/LLM_MODEL)`,
-        );
-      }
-      return { provider: llm.provider, model: llm.modelId };
-    }
+  let opened: Promise<ChatModel> | undefined;
+  /** The worker's chat model, opened once; a model that fails to open is tried again next call. */
+  function chatModel(): Promise<ChatModel> {
+    if (llm === undefined) return Promise.reject(missingModel());
+    if (typeof llm !== 'function') return Promise.resolve(llm);
+    opened ??= llm().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
+  }
+
+  /**
+   * The teacher the samples are keyed by: the one the input names, else the worker's model.
+   * A named teacher other than the worker's can still be used for answers persisted earlier;
+   * only a new call needs the worker to serve it (checked in teacherForCall).
+   */
+  async function resolveTeacher(
+    teacherModel: string | undefined,
+  ): Promise<{ provider: string; model: string }> {
     if (teacherModel !== undefined) return { provider: 'unknown', model: teacherModel };
-    throw missingModel();
+    const model = await chatModel();
+    return { provider: model.provider, model: model.modelId };
+  }
+
+  async function teacherForCall(teacher: { model: string }): Promise<ChatModel> {
+    const model = await chatModel();
+    if (model.modelId !== teacher.model) {
+      throw new SecondBrainError(
+        'validation',
+        `teacherModel "${teacher.model}" was requested, but this worker serves "${model.provider}/${model.modelId}" (set LLM_PROVIDER/LLM_MODEL, or omit teacherModel)`,
+      );
+    }
+    return model;
   }
 
   function missingModel(): SecondBrainError {
@@ -216,9 +240,11 @@ export function createDatasetActivities({
       settings: DistillationSettings;
     }): Promise<DistillBatchResult> {
       const context = Context.current();
-      const resumeFrom =
-        (context.info.heartbeatDetails as { nextIndex?: number } | undefined)?.nextIndex ?? 0;
-      const teacher = resolveTeacher(settings.teacherModel);
+      // A retried attempt resumes at the document the last one was on, with its counts so far.
+      const resumed = context.info.heartbeatDetails as
+        ({ nextIndex: number } & DistillBatchResult) | undefined;
+      const resumeFrom = resumed?.nextIndex ?? 0;
+      const teacher = await resolveTeacher(settings.teacherModel);
       const prompt = promptHash(settings);
       const systemPrompt = distillationSystemPrompt(settings.maxSummaryChars);
       const temperatures = loopTemperatures(settings.augmentationLoops, settings.temperatureStep);
@@ -228,11 +254,16 @@ export function createDatasetActivities({
         settings.maxSummaryChars,
       );
       const documents = await findDocuments(documentIds);
-      const result: DistillBatchResult = { generated: 0, reused: 0, failed: [] };
+      const result: DistillBatchResult = {
+        generated: resumed?.generated ?? 0,
+        reused: resumed?.reused ?? 0,
+        failed: resumed?.failed ?? [],
+      };
+      const progress = (nextIndex: number) => ({ nextIndex, ...result });
 
       for (let index = resumeFrom; index < documentIds.length; index++) {
         const documentId = documentIds[index]!;
-        context.heartbeat({ nextIndex: index });
+        context.heartbeat(progress(index));
         const document = documents.get(documentId);
         if (!document) {
           result.failed.push({ documentId, reason: 'not found in raw' });
@@ -240,82 +271,88 @@ export function createDatasetActivities({
         }
         const documentContentHash = documentHash(document);
         let instruction: string | undefined;
-        try {
-          for (const [loop, temperature] of temperatures.entries()) {
-            const _id = sampleKey({
-              contentHash: documentContentHash,
-              loop,
-              temperature,
-              teacherModel: teacher.model,
-              promptHash: prompt,
-            });
-            if ((await samples.countDocuments({ _id }, { limit: 1 })) > 0) {
-              result.reused++;
-              continue;
-            }
-            if (!llm) throw missingModel();
-            if (instruction === undefined) {
-              // The instruction must fit the student; the prompt around it must fit the teacher.
-              const teacherBudget =
-                llm.contextWindow -
-                llm.countTokens(systemPrompt) -
-                maxTokens -
-                TEACHER_TEMPLATE_ALLOWANCE_TOKENS;
-              const studentFit = fitToTokenBudget(document.content, studentBudget);
-              instruction = fitToTokenBudget(studentFit, Math.max(0, teacherBudget), (text) =>
-                llm.countTokens(text),
-              );
-            }
-            const title = document.metadata?.title ?? '';
-            const response = await withHeartbeats({ nextIndex: index }, () =>
-              llm.chat({
+        for (const [loop, temperature] of temperatures.entries()) {
+          const _id = sampleKey({
+            contentHash: documentContentHash,
+            loop,
+            temperature,
+            teacherModel: teacher.model,
+            promptHash: prompt,
+          });
+          if ((await samples.countDocuments({ _id }, { limit: 1 })) > 0) {
+            result.reused++;
+            continue;
+          }
+          // A new call needs the teacher itself: a missing or different model fails the activity.
+          const model = await teacherForCall(teacher);
+          teacher.provider = model.provider;
+          if (instruction === undefined) {
+            // The instruction must fit the student; the prompt around it must fit the teacher.
+            const teacherBudget =
+              model.contextWindow -
+              model.countTokens(systemPrompt) -
+              maxTokens -
+              TEACHER_TEMPLATE_ALLOWANCE_TOKENS;
+            const studentFit = fitToTokenBudget(document.content, studentBudget);
+            instruction = fitToTokenBudget(studentFit, Math.max(0, teacherBudget), (text) =>
+              model.countTokens(text),
+            );
+          }
+          const fitted = instruction;
+          let response: Awaited<ReturnType<ChatModel['chat']>>;
+          try {
+            response = await withHeartbeats(progress(index), () =>
+              model.chat({
                 messages: [
                   { role: 'system', content: systemPrompt },
-                  { role: 'user', content: distillationUserMessage(title, instruction!) },
+                  {
+                    role: 'user',
+                    content: distillationUserMessage(document.metadata?.title ?? '', fitted),
+                  },
                 ],
                 temperature,
                 maxTokens,
               }),
             );
-            // $setOnInsert: the first answer persisted wins, so a racing retry changes nothing.
-            await samples.updateOne(
-              { _id },
-              {
-                $setOnInsert: {
-                  documentId,
-                  contentHash: documentContentHash,
-                  loop,
-                  temperature,
-                  teacher,
-                  promptHash: prompt,
-                  instruction,
-                  answer: cleanSummary(response.text),
-                  finishReason: response.finishReason,
-                  usage: response.usage,
-                  createdAt: new Date(),
-                },
+          } catch (error) {
+            // A document the model refuses (context too long, content policy) must not fail
+            // the run; retryable failures (timeouts, rate limits) and auth go to Temporal.
+            if (
+              error instanceof SecondBrainError &&
+              (error.kind === 'validation' || error.kind === 'permanent')
+            ) {
+              result.failed.push({ documentId, reason: error.message });
+              log.warn('Document skipped by distillation', { documentId, reason: error.message });
+              break;
+            }
+            throw error;
+          }
+          // $setOnInsert: the first answer persisted wins, so a racing retry changes nothing.
+          await samples.updateOne(
+            { _id },
+            {
+              $setOnInsert: {
+                documentId,
+                contentHash: documentContentHash,
+                loop,
+                temperature,
+                teacher: { ...teacher },
+                promptHash: prompt,
+                instruction: fitted,
+                answer: cleanSummary(response.text),
+                finishReason: response.finishReason,
+                usage: response.usage,
+                createdAt: new Date(),
               },
-              { upsert: true },
-            );
-            result.generated++;
-          }
-        } catch (error) {
-          // One document the model refuses (context too long, content policy, bad output) must
-          // not fail the run; retryable failures (timeouts, rate limits), auth problems and a
-          // missing model go to Temporal.
-          if (
-            llm &&
-            error instanceof SecondBrainError &&
-            (error.kind === 'validation' || error.kind === 'permanent')
-          ) {
-            result.failed.push({ documentId, reason: error.message });
-            log.warn('Document skipped by distillation', { documentId, reason: error.message });
-            continue;
-          }
-          throw error;
+              // Counts the calls paid for this key: anything above 1 is a regenerated answer.
+              $inc: { generations: 1 },
+            },
+            { upsert: true },
+          );
+          result.generated++;
         }
       }
-      context.heartbeat({ nextIndex: documentIds.length });
+      context.heartbeat(progress(documentIds.length));
       log.info('Distilled batch', {
         documents: documentIds.length,
         ...result,
@@ -336,7 +373,7 @@ export function createDatasetActivities({
       documentIds: string[];
       input: GenerateDatasetInput;
     }): Promise<DatasetVersionSummary> {
-      const requested = resolveTeacher(input.teacherModel);
+      const requested = await resolveTeacher(input.teacherModel);
       const prompt = promptHash(input);
       const documents = await findDocuments(documentIds);
       const currentHash = new Map(
@@ -350,7 +387,7 @@ export function createDatasetActivities({
         })
         .toArray();
       // Without a chat model on this worker, the provider is known from the persisted answers.
-      const teacher = llm ? requested : (stored[0]?.teacher ?? requested);
+      const teacher = stored[0]?.teacher ?? requested;
       const temperatures = loopTemperatures(input.augmentationLoops, input.temperatureStep);
       const candidates: (CandidateSample & { quality: number | null })[] = stored
         .filter(

@@ -217,22 +217,25 @@ describe('generateDataset workflow on the real servers (answers already distille
     assert.equal(reseeded.train + reseeded.validation + reseeded.test, expected.kept);
   });
 
-  it('fails with a clear non-retryable error when answers are missing and no chat model is configured', async () => {
+  it('fails with a clear non-retryable error when a new answer is needed from a teacher the worker does not serve', async () => {
     const handle = await startPipeline(client, 'dataset', {
       // A different summary limit is a different prompt: none of its answers exist yet.
-      input: { maxSummaryChars: 128, limit: 1 },
+      input: { teacherModel: TEACHER, maxSummaryChars: 128, limit: 1 },
       taskQueue,
     });
     await assert.rejects(handle.result(), (error: unknown) => {
       assert.ok(error instanceof WorkflowFailedError);
       const failure = error.cause?.cause;
       assert.ok(failure instanceof ApplicationFailure, String(error.cause));
-      assert.equal(failure.type, 'PermanentError');
+      assert.equal(failure.type, 'ValidationError');
       assert.equal(failure.nonRetryable, true);
-      assert.match(failure.message, /No chat model is configured/);
+      assert.match(
+        failure.message,
+        /teacherModel "recorded-teacher" was requested, but this worker serves "local\/SmolLM2/,
+      );
       return true;
     });
-    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-no-model');
+    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-wrong-teacher');
   });
 
   it('`second-brain run dataset --wait --json` prints the version and split counts', async () => {
