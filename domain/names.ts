@@ -21,6 +21,16 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
   },
+  collect: {
+    workflowType: 'collectNotionData',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Collects changed Notion database pages as Markdown documents into S3.',
+  },
+  refresh: {
+    workflowType: 'refreshKnowledgeBase',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Runs collect (when Notion is configured), then ETL, then RAG indexing.',
+  },
   dataset: {
     workflowType: 'generateDataset',
     taskQueue: TASK_QUEUES.offline,
@@ -50,6 +60,10 @@ export const COLLECTIONS = {
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',
+  /** Per Notion database: the start time of the last successful collection run. */
+  collectionCursors: 'collection_cursors',
+  /** Per Notion page: the last_edited_time of the version stored in S3, and whether archived. */
+  notionPages: 'notion_pages',
   /** One teacher answer per (document content, loop, teacher, prompt): the dataset's LLM work. */
   datasetSamples: 'dataset_samples',
 } as const;

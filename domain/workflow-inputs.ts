@@ -13,6 +13,40 @@ export const roundTripInputSchema = z
 
 export type RoundTripInput = z.infer<typeof roundTripInputSchema>;
 
+export const collectNotionDataInputSchema = z
+  .object({
+    /** Notion database ids (with or without dashes); empty = NOTION_DATABASE_IDS. */
+    databaseIds: z
+      .array(z.string().regex(/^[0-9a-fA-F-]{32,36}$/, 'must be a Notion id (32 hex characters)'))
+      .default([]),
+    /** Refetch pages edited at or after this ISO time; unset = each database's last cursor. */
+    since: z.iso.datetime({ offset: true }).optional(),
+    /** Levels of child pages followed inside a page. */
+    maxDepth: z.number().int().min(0).max(10).default(3),
+    includeComments: z.boolean().default(true),
+    /** Pages per activity: small enough to retry cheaply, large enough to keep history short. */
+    batchSize: z.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+
+export type CollectNotionDataInput = z.infer<typeof collectNotionDataInputSchema>;
+
+/**
+ * The refresh workflow passes each stage its own input (validated again by the stage itself),
+ * so `{}` runs collect, ETL and RAG indexing with their defaults.
+ */
+export const refreshKnowledgeBaseInputSchema = z
+  .object({
+    collect: collectNotionDataInputSchema.optional(),
+    etl: z.record(z.string(), z.unknown()).optional(),
+    rag: z.record(z.string(), z.unknown()).optional(),
+    /** Stages finished under this key are reused: re-running with it redoes only what failed. */
+    refreshKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type RefreshKnowledgeBaseInput = z.infer<typeof refreshKnowledgeBaseInputSchema>;
+
 const splitRatio = z.number().min(0).max(1);
 
 export const generateDatasetInputSchema = z
@@ -66,6 +100,8 @@ export type GenerateDatasetInput = z.infer<typeof generateDatasetInputSchema>;
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
+  collectNotionData: collectNotionDataInputSchema,
+  refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
   generateDataset: generateDatasetInputSchema,
 } as const;
 
@@ -103,5 +139,6 @@ export function parseWorkflowInput<W extends WorkflowWithInput>(
       },
     );
   }
+  // TypeScript cannot narrow the schema union by W; the lookup above guarantees the type.
   return parsed.data as WorkflowInput<W>;
 }

@@ -4,12 +4,15 @@ import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
 import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
+import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
 
 export interface WorkerDependencies {
   config: Config;
   storage: ObjectStorage;
   mongo: MongoDatabase;
+  /** Notion behind one throttle shared by every activity of this worker. */
+  notion: NotionGateway;
   /**
    * The configured chat model, opened on first use: a worker that never runs an LLM step never
    * loads a local model, and one that cannot open it fails that step with the reason.
@@ -29,6 +32,7 @@ export async function openDependencies(config: Config): Promise<WorkerDependenci
     config,
     storage,
     mongo,
+    notion: createNotionGateway(config.notion),
     llm: () =>
       (chatModel ??= createChatModel(config.models).catch((error: unknown) => {
         chatModel = undefined; // not pulled yet, say: the next attempt tries again

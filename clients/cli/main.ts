@@ -7,6 +7,7 @@ import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
 import { ModelPullError } from '../../integrations/local-models/model-store.js';
+import { registerImportCommand } from './import-command.js';
 import { registerInfraCommand } from './infra-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerScheduleCommand(program);
   registerModelsCommand(program);
+  registerImportCommand(program);
   return program;
 }
 
