@@ -1,8 +1,15 @@
-import { log, proxyActivities, setHandler, defineQuery } from '@temporalio/workflow';
+import {
+  defineQuery,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createDatasetActivities } from '../activities/dataset-activities.js';
 import type { GenerateDatasetResult } from '../domain/dataset-version.js';
 import type { PipelineProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { DOCUMENT_COUNT } from './search-attributes.js';
 
 const retry = {
   initialInterval: '1 second',
@@ -51,6 +58,8 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
     [{ minQualityScore: input.minQualityScore, minChars: input.minChars, limit: input.limit }],
   );
   progress.plan = { done: 1, failed: 0, pending: 0 };
+  // The Temporal UI can then filter runs by size, e.g. DocumentCount > 100.
+  upsertSearchAttributes([{ key: DOCUMENT_COUNT, value: documentIds.length }]);
   progress.distill.pending = documentIds.length;
 
   const settings = {

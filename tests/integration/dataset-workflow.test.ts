@@ -129,6 +129,9 @@ describe('generateDataset workflow on the real servers (answers already distille
     assert.equal(result.validation, Math.round(expected.kept * 0.1));
     assert.equal(result.test, Math.round(expected.kept * 0.1));
     assert.match(result.version, /^v-[0-9a-f]{12}$/);
+    const described = await handle.describe();
+    assert.deepEqual(described.searchAttributes.DocumentCount, [documents.length]);
+    assert.deepEqual(described.searchAttributes.Pipeline, ['dataset']);
 
     // S3: the splits, the card and the charts.
     const prefix = datasetVersionPrefix('second-brain-summarization', result.version);
