@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { DATASET_FILES } from '../../domain/dataset-card.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
-import { COLLECTIONS, TASK_QUEUES } from '../../domain/names.js';
+import { COLLECTIONS } from '../../domain/names.js';
 import { datasetVersionPrefix } from '../../domain/storage-layout.js';
 import { parseWorkflowInput } from '../../domain/workflow-inputs.js';
 import type { Document } from '../../domain/document.js';
@@ -25,7 +25,7 @@ import {
   sectionDocuments,
 } from '../support/dataset-fixtures.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
-import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
+import { testConfig, uniqueName } from '../support/test-environment.js';
 
 const HUB_TOKEN = 'hf_dataset_test_token';
 const TEACHER = 'recorded-teacher';
@@ -239,32 +239,5 @@ describe('generateDataset workflow on the real servers (answers already distille
       return true;
     });
     await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-wrong-teacher');
-  });
-
-  it('`second-brain run dataset --wait --json` prints the version and split counts', async () => {
-    // The CLI targets the shared offline queue, so serve it (with this test's database).
-    const sharedWorker = await createOfflineWorker(config, { taskQueue: TASK_QUEUES.offline });
-    const running = sharedWorker.run();
-    try {
-      const result = await runCli(
-        [
-          'run',
-          'dataset',
-          '--input',
-          JSON.stringify({ teacherModel: TEACHER }),
-          '--wait',
-          '--json',
-        ],
-        { timeoutMs: 180_000 },
-      );
-      assert.equal(result.code, 0, result.stderr);
-      const output = lastJsonLine(result.stdout) as GenerateDatasetResult;
-      assert.match(output.version, /^v-[0-9a-f]{12}$/);
-      assert.equal(output.train + output.validation + output.test, expected.kept);
-      assert.ok(output.train > output.validation && output.validation > 0 && output.test > 0);
-    } finally {
-      await sharedWorker.shutdown();
-      await running;
-    }
   });
 });
