@@ -109,13 +109,16 @@ export function createDatasetActivities({
   storage,
   mongo,
   llm,
+  modelProblems = [],
   hub,
   defaultHubRepo,
 }: {
   storage: ObjectStorage;
   mongo: MongoDatabase;
-  /** The teacher, or a function opening it on first use (a local model loads in seconds). */
-  llm?: ChatModel | (() => Promise<ChatModel>);
+  /** The teacher: the worker's chat model; undefined when it could not load. */
+  llm?: ChatModel;
+  /** Why the chat model is missing, for the error a distillation step then fails with. */
+  modelProblems?: string[];
   hub?: DatasetHub;
   defaultHubRepo?: string;
 }) {
@@ -123,16 +126,8 @@ export function createDatasetActivities({
   const samples = mongo.db.collection<StoredSample>(COLLECTIONS.datasetSamples);
   const registry = mongo.db.collection<DatasetRegistryEntry>(COLLECTIONS.datasets);
 
-  let opened: Promise<ChatModel> | undefined;
-  /** The worker's chat model, opened once; a model that fails to open is tried again next call. */
   function chatModel(): Promise<ChatModel> {
-    if (llm === undefined) return Promise.reject(missingModel());
-    if (typeof llm !== 'function') return Promise.resolve(llm);
-    opened ??= llm().catch((error: unknown) => {
-      opened = undefined;
-      throw error;
-    });
-    return opened;
+    return llm === undefined ? Promise.reject(missingModel()) : Promise.resolve(llm);
   }
 
   /**
@@ -162,7 +157,7 @@ export function createDatasetActivities({
   function missingModel(): SecondBrainError {
     return new SecondBrainError(
       'permanent',
-      'No chat model is configured on this worker, so the dataset cannot be distilled: start the offline worker with a chat model (LLM_PROVIDER and LLM_MODEL)',
+      `No chat model is available on this worker, so the dataset cannot be distilled${modelProblems.length > 0 ? ` (${modelProblems.join('; ')})` : ''}: configure LLM_PROVIDER and LLM_MODEL, or run \`second-brain models pull\` for the local model, and restart the worker`,
     );
   }
 

@@ -8,7 +8,7 @@ import { createWorkflowInputActivities } from './workflow-input-activities.js';
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
   dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'> &
-    Partial<Pick<WorkerDependencies, 'llm' | 'datasetHub'>>,
+    Partial<Pick<WorkerDependencies, 'llm' | 'modelProblems' | 'datasetHub'>>,
 ) {
   return {
     ...createWorkflowInputActivities(),
@@ -19,6 +19,7 @@ export function createOfflineActivities(
       storage: dependencies.storage,
       mongo: dependencies.mongo,
       llm: dependencies.llm,
+      modelProblems: dependencies.modelProblems,
       hub: dependencies.datasetHub,
       defaultHubRepo: dependencies.config.huggingFaceHub.datasetRepo,
     }),

@@ -1,7 +1,12 @@
 // Opens the clients activities depend on, once per worker process, and closes them on shutdown.
+import { Runtime } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
+import { COLLECTIONS } from '../domain/names.js';
+import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
+import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
+import { withResponseCache, type CachedChatResponse } from '../integrations/llm/response-cache.js';
 import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
@@ -13,39 +18,82 @@ export interface WorkerDependencies {
   mongo: MongoDatabase;
   /** Notion behind one throttle shared by every activity of this worker. */
   notion: NotionGateway;
-  /**
-   * The configured chat model, opened on first use: a worker that never runs an LLM step never
-   * loads a local model, and one that cannot open it fails that step with the reason.
-   */
-  llm?: () => Promise<ChatModel>;
+  /** The configured chat model behind the response cache; undefined when it could not load. */
+  llm: ChatModel | undefined;
+  embeddings: EmbeddingModel | undefined;
+  /** Why a model is missing (e.g. "run second-brain models pull"), for clear activity errors. */
+  modelProblems: string[];
   /** The Hugging Face Hub client for dataset publishing; undefined without HF_TOKEN. */
   datasetHub?: DatasetHub;
   close(): Promise<void>;
 }
 
-export async function openDependencies(config: Config): Promise<WorkerDependencies> {
+type Disposable = { dispose?: () => Promise<void> };
+
+async function loadModels(config: Config, mongo: MongoDatabase) {
+  const problems: string[] = [];
+  let llm: (ChatModel & Disposable) | undefined;
+  let embeddings: (EmbeddingModel & Disposable) | undefined;
+  try {
+    llm = await createChatModel(config.models);
+  } catch (error) {
+    problems.push(
+      `chat model ${config.models.llm.provider}/${config.models.llm.model}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    embeddings = await createEmbeddingModel(config.models);
+  } catch (error) {
+    problems.push(
+      `embedding model ${config.models.embeddings.provider}/${config.models.embeddings.model}: ${(error as Error).message}`,
+    );
+  }
+  const cached =
+    llm && withResponseCache(llm, mongo.db.collection<CachedChatResponse>(COLLECTIONS.llmCache));
+  return {
+    llm: cached,
+    embeddings,
+    problems,
+    dispose: async () => {
+      await llm?.dispose?.();
+      await embeddings?.dispose?.();
+    },
+  };
+}
+
+export async function openDependencies(
+  config: Config,
+  options: { models?: boolean } = {},
+): Promise<WorkerDependencies> {
   const storage = createObjectStorage(config.s3);
   const mongo = await connectMongo(config.mongodb);
+  const models =
+    options.models === false
+      ? {
+          llm: undefined,
+          embeddings: undefined,
+          problems: ['models are not loaded in this process'],
+          dispose: async () => {},
+        }
+      : await loadModels(config, mongo);
+  // A worker without models still serves everything else; activities that need one say why.
+  for (const problem of models.problems)
+    Runtime.instance().logger.warn(`Model unavailable: ${problem}`);
   const { token, url } = config.huggingFaceHub;
-  let chatModel: Promise<ChatModel> | undefined;
   return {
     config,
     storage,
     mongo,
     notion: createNotionGateway(config.notion),
-    llm: () =>
-      (chatModel ??= createChatModel(config.models).catch((error: unknown) => {
-        chatModel = undefined; // not pulled yet, say: the next attempt tries again
-        throw error;
-      })),
+    llm: models.llm,
+    embeddings: models.embeddings,
+    modelProblems: models.problems,
     datasetHub:
       token === undefined ? undefined : createDatasetHub({ accessToken: token, hubUrl: url }),
     async close() {
       storage.close();
+      await models.dispose();
       await mongo.close();
-      const opened = await chatModel?.catch(() => undefined);
-      if (opened && 'dispose' in opened && typeof opened.dispose === 'function')
-        await (opened.dispose as () => Promise<void>)();
     },
   };
 }
