@@ -119,6 +119,17 @@ export const environmentSchema = z.object({
   HF_EMBEDDING_ENDPOINT_URL: optionalUrl,
   // CPU threads of the local embedding model (onnxruntime intra-op threads).
   EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+
+  // Hugging Face Hub, where `generateDataset` publishes dataset versions (push: true).
+  // Uses HF_TOKEN (above; it needs write access): unset = publishing is refused with an auth error.
+  HF_HUB_URL: z.url().default('https://huggingface.co'),
+  // "namespace/name" of the dataset repo; the workflow input's hubRepo overrides it.
+  DATASET_REPO: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
+      .optional(),
+  ),
 });
 
 /** The model each provider uses when LLM_MODEL / EMBEDDING_MODEL are unset. */
@@ -214,6 +225,12 @@ export interface Config {
       readonly apiKey: string | undefined;
       readonly endpointUrl: string | undefined;
     };
+  };
+  readonly huggingFaceHub: {
+    /** Never log it. */
+    readonly token: string | undefined;
+    readonly url: string;
+    readonly datasetRepo: string | undefined;
   };
 }
 
@@ -319,6 +336,11 @@ export function loadConfig(
         apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
         endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,
       },
+    },
+    huggingFaceHub: {
+      token: env.HF_TOKEN,
+      url: env.HF_HUB_URL.replace(/\/$/, ''),
+      datasetRepo: env.DATASET_REPO,
     },
   };
 }

@@ -36,6 +36,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Runs collect (when Notion is configured), then ETL, then RAG indexing.',
   },
+  dataset: {
+    workflowType: 'generateDataset',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -68,6 +73,8 @@ export const COLLECTIONS = {
   collectionCursors: 'collection_cursors',
   /** Per Notion page: the last_edited_time of the version stored in S3, and whether archived. */
   notionPages: 'notion_pages',
+  /** One teacher answer per (document content, loop, teacher, prompt): the dataset's LLM work. */
+  datasetSamples: 'dataset_samples',
 } as const;
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */
@@ -75,4 +82,5 @@ export const STORAGE_PREFIXES = {
   roundTrip: 'round-trip/',
   documents: 'documents/',
   runs: 'runs/',
+  datasets: 'datasets/',
 } as const;
