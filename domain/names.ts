@@ -21,6 +21,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
   },
+  etl: {
+    workflowType: 'etl',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Crawls every linked page, converts it to Markdown, scores it, stores it in raw.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
