@@ -90,6 +90,9 @@ export interface EtlActivityDependencies {
   crawlRetryBackoffMs?: number;
 }
 
+/** Crawled pages per bulk upsert. */
+const WRITE_BATCH_SIZE = 16;
+
 /** Fields of a manifest that list the documents a collect/import run wrote. */
 const MANIFEST_DOCUMENT_FIELDS = ['documentIds', 'documents', 'written', 'stored', 'documentKeys'];
 
@@ -147,22 +150,28 @@ export function createEtlActivities({
     documents: Array<Omit<RawDocument, 'etlRunId' | 'updatedAt' | '_id'>>,
   ): Promise<void> {
     if (documents.length === 0) return;
+    // One equality lookup per id: FerretDB pushes `_id` equality down to its index but scans
+    // the whole collection for `$in`.
     const existing = await guarded('find raw', () =>
-      raw
-        .find(
-          { _id: { $in: documents.map((document) => document.id) } },
-          {
-            projection: {
-              contentHash: 1,
-              content_quality_score: 1,
-              qualityScoreSource: 1,
-              qualityReason: 1,
+      Promise.all(
+        documents.map((document) =>
+          raw.findOne(
+            { _id: document.id },
+            {
+              projection: {
+                contentHash: 1,
+                content_quality_score: 1,
+                qualityScoreSource: 1,
+                qualityReason: 1,
+              },
             },
-          },
-        )
-        .toArray(),
+          ),
+        ),
+      ),
     );
-    const previous = new Map(existing.map((document) => [document._id, document]));
+    const previous = new Map(
+      existing.flatMap((document) => (document ? [[document._id, document] as const] : [])),
+    );
     const now = new Date();
     await guarded('bulk upsert raw', () =>
       raw.bulkWrite(
@@ -384,16 +393,39 @@ export function createEtlActivities({
       const heartbeat = () => context.heartbeat({ outcomes: [...outcomes.values()] });
       const timer = setInterval(heartbeat, 5_000);
 
+      // Pages are written in small bulk upserts by one writer loop, so the crawler never
+      // waits on the database; a page counts as done (in the heartbeat) once it is stored.
+      type PendingPage = ReturnType<typeof crawledDocument>;
+      let buffer: PendingPage[] = [];
+      let writing: Promise<void> = Promise.resolve();
+      let writeError: Error | undefined;
+      const flush = () => {
+        if (buffer.length === 0) return writing;
+        const pages = buffer;
+        buffer = [];
+        writing = writing.then(async () => {
+          if (writeError) return;
+          try {
+            await upsertDocuments(runId, pages);
+            for (const page of pages)
+              outcomes.set(page.id, {
+                id: page.id,
+                ok: true,
+                heuristic: page.qualityScoreSource === 'heuristic',
+              });
+            heartbeat();
+          } catch (error) {
+            writeError =
+              error instanceof Error ? error : new Error(`upsert failed: ${String(error)}`);
+          }
+        });
+        return writing;
+      };
       const handle = async (outcome: CrawlOutcome) => {
         const link = byId.get(outcome.key)!;
         if (outcome.kind === 'page') {
-          const document = crawledDocument(outcome, plan, link.parentIds);
-          await upsertDocuments(runId, [document]);
-          outcomes.set(outcome.key, {
-            id: outcome.key,
-            ok: true,
-            heuristic: document.qualityScoreSource === 'heuristic',
-          });
+          buffer.push(crawledDocument(outcome, plan, link.parentIds));
+          if (buffer.length >= WRITE_BATCH_SIZE) void flush();
         } else {
           outcomes.set(outcome.key, {
             id: outcome.key,
@@ -407,9 +439,11 @@ export function createEtlActivities({
               attempts: outcome.attempts,
             },
           });
+          heartbeat();
         }
-        heartbeat();
+        await Promise.resolve();
       };
+      const flushTimer = setInterval(() => void flush(), 500);
       try {
         await crawlPages(
           links
@@ -420,7 +454,12 @@ export function createEtlActivities({
         );
       } finally {
         clearInterval(timer);
+        clearInterval(flushTimer);
+        await flush();
+        // Stored pages are in the heartbeat even when the attempt fails, so a retry skips them.
+        heartbeat();
       }
+      if (writeError) throw writeError;
       const all = links.map((link) => outcomes.get(link.id)!).filter(Boolean);
       const failures = all.flatMap((outcome) => (outcome.failure ? [outcome.failure] : []));
       await storage.putJson(etlKeys.batchFailures(runId, batchIndex), failures);
