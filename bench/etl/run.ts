@@ -103,13 +103,43 @@ async function startWorker(environment: NodeJS.ProcessEnv): Promise<ChildProcess
   );
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Offline worker polling')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
   });
   return child;
+}
+
+/** Seconds spent in each activity type, from the workflow's history (where the time goes). */
+async function activitySeconds(handle: {
+  fetchHistory(): Promise<{ events?: unknown[] | null }>;
+}): Promise<Record<string, number>> {
+  const history = (await handle.fetchHistory()) as { events?: Array<Record<string, unknown>> };
+  const scheduled = new Map<string, { type: string; time: number }>();
+  const totals: Record<string, number> = {};
+  const seconds = (event: Record<string, unknown>) => {
+    const time = event.eventTime as { seconds?: { toNumber(): number } | number; nanos?: number };
+    const whole = typeof time.seconds === 'number' ? time.seconds : (time.seconds?.toNumber() ?? 0);
+    return whole + (time.nanos ?? 0) / 1e9;
+  };
+  for (const event of history.events ?? []) {
+    const id = String(event.eventId);
+    const attributes = event.activityTaskScheduledEventAttributes as
+      { activityType?: { name?: string } } | undefined;
+    if (attributes)
+      scheduled.set(id, { type: attributes.activityType?.name ?? '?', time: seconds(event) });
+    const completed = event.activityTaskCompletedEventAttributes as
+      { scheduledEventId?: unknown } | undefined;
+    if (completed) {
+      const start = scheduled.get(String(completed.scheduledEventId));
+      if (start)
+        totals[start.type] =
+          Math.round(((totals[start.type] ?? 0) + seconds(event) - start.time) * 10) / 10;
+    }
+  }
+  return totals;
 }
 
 function median(values: number[]): number {
@@ -219,6 +249,7 @@ async function main(): Promise<void> {
       });
       const result = (await handle.result()) as EtlResult;
       const temporalSeconds = (performance.now() - temporalStart) / 1000;
+      const stages = await activitySeconds(handle);
       const plainRate = plainPages / plainSeconds;
       const temporalRate = result.crawled / temporalSeconds;
       plainRates.push(plainRate);
@@ -235,7 +266,7 @@ async function main(): Promise<void> {
       });
       say(
         `run ${run}: plain ${plainPages} pages in ${plainSeconds.toFixed(1)} s (${plainRate.toFixed(1)}/s); ` +
-          `temporal ${result.crawled} pages in ${temporalSeconds.toFixed(1)} s (${temporalRate.toFixed(1)}/s), ${result.failed} failed`,
+          `temporal ${result.crawled} pages in ${temporalSeconds.toFixed(1)} s (${temporalRate.toFixed(1)}/s), ${result.failed} failed; activity seconds ${JSON.stringify(stages)}`,
       );
     }
     const workerPeakRss = peakRssMegabytes(worker.pid!);
