@@ -10,6 +10,7 @@ import {
   workflowUiUrl,
 } from '../temporal-client.js';
 import { describeError, note, printJson, printLine } from './output.js';
+import { showProgressWhile } from './progress.js';
 
 export class InvalidInputJsonError extends Error {}
 
@@ -61,7 +62,9 @@ export function registerRunCommand(program: Command): void {
           say(`Temporal UI: ${url}`);
           if (!options.wait) return;
           try {
-            const result: unknown = await handle.result();
+            const finished = handle.result();
+            await showProgressWhile(handle, finished, config.interactive);
+            const result: unknown = await finished;
             if (options.json) printJson(result);
             else printLine(JSON.stringify(result, null, 2));
           } catch (error) {

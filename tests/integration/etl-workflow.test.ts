@@ -15,7 +15,13 @@ import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createWorker, type RunningWorker } from '../../workers/create-worker.js';
 import { startTestSite, type TestSite } from '../support/etl-test-site.js';
-import { repositoryRoot, testConfig, uniqueName } from '../support/test-environment.js';
+import {
+  lastJsonLine,
+  repositoryRoot,
+  runCli,
+  testConfig,
+  uniqueName,
+} from '../support/test-environment.js';
 
 const sampleDirectory = path.resolve(repositoryRoot, '../shared/datasets/decodingml-sample');
 
@@ -227,7 +233,45 @@ describe('etl workflow on the real servers', () => {
     );
   });
 
-  it('is registered on the shared offline queue as pipeline "etl"', () => {
-    assert.equal(TASK_QUEUES.offline, 'second-brain-offline');
+  it('the CLI runs it with --wait --json and prints the counts as the last line', async () => {
+    const document = notionPage('From the CLI', [
+      `${site.origin}/article/cli-one`,
+      `${site.origin}/article/cli-two?utm_campaign=x`,
+      `${site.origin}/missing`,
+    ]);
+    const importRunId = uniqueName('import-cli');
+    await storage.putJson(documentKey(document.id), document);
+    await storage.putJson(runManifestKey('import', importRunId), { documents: [document.id] });
+    // The CLI targets the shared offline queue, so serve it for this test.
+    const sharedWorker = await createWorker(config, {
+      taskQueue: TASK_QUEUES.offline,
+      workflows: 'offline',
+      activities: createOfflineActivities({ storage, mongo, crawlRetryBackoffMs: 100 }),
+    });
+    const running = sharedWorker.run();
+    try {
+      const result = await runCli([
+        'run',
+        'etl',
+        '--input',
+        JSON.stringify({
+          source: { kind: 'import', runId: importRunId },
+          crawl: { allowedHosts: ['127.0.0.1'] },
+          scoring: { useLlm: false },
+        }),
+        '--wait',
+        '--json',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const output = lastJsonLine(result.stdout) as EtlResult;
+      assert.equal(output.documentsIn, 1);
+      assert.equal(output.uniqueLinks, 3);
+      assert.equal(output.crawled, 2);
+      assert.deepEqual(output.failedByReason, { 'not-found': 1 });
+      assert.equal(output.stored, 3);
+    } finally {
+      await sharedWorker.shutdown();
+      await running;
+    }
   });
 });
