@@ -1,7 +1,10 @@
 // The ETL's activities. Page content never leaves them: the crawler's results go straight to
 // MongoDB (`raw`) and S3, and the workflow only sees counts, ids and keys. Every write is an
 // upsert keyed by the document id with a content hash, so a retried or resumed attempt rewrites
-// the same documents instead of duplicating them.
+// the same documents instead of duplicating them. Which documents a run wrote is recorded in
+// S3 (runs/etl/<runId>/stored/), not by updating MongoDB: on FerretDB v1 only `_id` lookups and
+// inserts are indexed (updates and deletes scan the collection), so an unchanged document is
+// not rewritten at all, a new one is inserted, and only a changed one is updated.
 import { Context, log } from '@temporalio/activity';
 import type { Collection } from 'mongodb';
 import {
@@ -52,11 +55,21 @@ export interface RawDocument extends Document {
   finalUrl?: string;
   qualityScoreSource: QualityScoreSource | 'source' | null;
   qualityReason?: string | null;
-  /** The ETL run that last wrote the document. */
+  /** sha256 of everything the ETL derives from the source (not the score): unchanged = skip. */
+  fingerprint: string;
+  /** The ETL run that last inserted or changed the document. */
   etlRunId: string;
-  /** The last run whose LLM stage tried this document (so a bad reply is not retried forever). */
-  llmAttemptRunId?: string;
   updatedAt: Date;
+}
+
+/** One document a run stored, as listed in S3 and in the run's snapshot. */
+export interface StoredEntry {
+  id: string;
+  url: string;
+  source: string | undefined;
+  contentHash: string;
+  content_quality_score: number | null;
+  qualityScoreSource: RawDocument['qualityScoreSource'];
 }
 
 export interface EtlPlan {
@@ -77,7 +90,7 @@ export interface EtlFailureEntry {
 interface CompactOutcome {
   id: string;
   ok: boolean;
-  heuristic: boolean;
+  stored?: StoredEntry;
   failure?: EtlFailureEntry;
 }
 
@@ -141,17 +154,37 @@ export function createEtlActivities({
     }
   }
 
+  type NewDocument = Omit<RawDocument, 'etlRunId' | 'updatedAt' | '_id' | 'fingerprint'>;
+
+  function fingerprintOf(document: NewDocument): string {
+    const {
+      content_quality_score: _score,
+      qualityScoreSource: _source,
+      qualityReason: _reason,
+      collectedAt: _collectedAt,
+      ...derived
+    } = document;
+    return contentHash(JSON.stringify(derived));
+  }
+
+  function storedEntry(document: NewDocument | RawDocument): StoredEntry {
+    return {
+      id: document.id,
+      url: document.metadata.url,
+      source: document.source,
+      contentHash: document.contentHash ?? contentHash(document.content),
+      content_quality_score: document.content_quality_score,
+      qualityScoreSource: document.qualityScoreSource,
+    };
+  }
+
   /**
-   * Upserts documents keyed by id. A document whose content did not change keeps an LLM score
-   * it already has, so a re-run neither loses scores nor pays for them twice.
+   * Stores documents keyed by id: unchanged ones (same fingerprint) are left alone, keeping any
+   * LLM score; new ones are inserted; changed ones are updated (keeping an LLM score when the
+   * content itself did not change). Returns what is now stored.
    */
-  async function upsertDocuments(
-    runId: string,
-    documents: Array<Omit<RawDocument, 'etlRunId' | 'updatedAt' | '_id'>>,
-  ): Promise<void> {
-    if (documents.length === 0) return;
-    // One equality lookup per id: FerretDB pushes `_id` equality down to its index but scans
-    // the whole collection for `$in`.
+  async function storeDocuments(runId: string, documents: NewDocument[]): Promise<StoredEntry[]> {
+    if (documents.length === 0) return [];
     const existing = await guarded('find raw', () =>
       Promise.all(
         documents.map((document) =>
@@ -159,45 +192,96 @@ export function createEtlActivities({
             { _id: document.id },
             {
               projection: {
+                fingerprint: 1,
                 contentHash: 1,
                 content_quality_score: 1,
                 qualityScoreSource: 1,
                 qualityReason: 1,
+                source: 1,
+                'metadata.url': 1,
               },
             },
           ),
         ),
       ),
     );
-    const previous = new Map(
-      existing.flatMap((document) => (document ? [[document._id, document] as const] : [])),
-    );
     const now = new Date();
-    await guarded('bulk upsert raw', () =>
-      raw.bulkWrite(
-        documents.map((document) => {
-          const before = previous.get(document.id);
-          const keepLlmScore =
-            before?.qualityScoreSource === 'llm' && before.contentHash === document.contentHash;
-          const fields = keepLlmScore
-            ? {
-                ...document,
-                content_quality_score: before.content_quality_score,
-                qualityScoreSource: before.qualityScoreSource,
-                qualityReason: before.qualityReason ?? null,
-              }
-            : document;
-          return {
-            updateOne: {
-              filter: { _id: document.id },
-              update: { $set: { ...fields, etlRunId: runId, updatedAt: now } },
-              upsert: true,
-            },
-          };
-        }),
-        { ordered: false },
-      ),
-    );
+    const inserts: RawDocument[] = [];
+    const updates: RawDocument[] = [];
+    const entries: StoredEntry[] = [];
+    documents.forEach((document, index) => {
+      const before = existing[index];
+      const fingerprint = fingerprintOf(document);
+      if (before && before.fingerprint === fingerprint) {
+        entries.push(storedEntry({ ...document, ...pickScore(before), id: document.id }));
+        return;
+      }
+      const keepLlmScore =
+        before?.qualityScoreSource === 'llm' && before.contentHash === document.contentHash;
+      const full: RawDocument = {
+        ...document,
+        ...(keepLlmScore ? pickScore(before) : {}),
+        _id: document.id,
+        fingerprint,
+        etlRunId: runId,
+        updatedAt: now,
+      };
+      (before ? updates : inserts).push(full);
+      entries.push(storedEntry(full));
+    });
+    if (inserts.length > 0)
+      await guarded('insert raw', async () => {
+        try {
+          await raw.insertMany(inserts, { ordered: false });
+        } catch (error) {
+          // A retried attempt may find some already inserted: those are updated instead.
+          if ((error as { code?: unknown }).code !== 11000) throw error;
+          const inserted = await Promise.all(
+            inserts.map((document) =>
+              raw.findOne({ _id: document._id }, { projection: { _id: 1 } }),
+            ),
+          );
+          inserts.forEach((document, index) => {
+            if (inserted[index]) updates.push(document);
+          });
+          const missing = inserts.filter((_, index) => !inserted[index]);
+          if (missing.length > 0) await raw.insertMany(missing, { ordered: false });
+        }
+      });
+    for (const document of updates)
+      await guarded('update raw', () =>
+        raw.replaceOne({ _id: document._id }, document, { upsert: true }),
+      );
+    return entries;
+  }
+
+  function pickScore(
+    document: Pick<RawDocument, 'content_quality_score' | 'qualityScoreSource' | 'qualityReason'>,
+  ) {
+    return {
+      content_quality_score: document.content_quality_score,
+      qualityScoreSource: document.qualityScoreSource,
+      qualityReason: document.qualityReason ?? null,
+    };
+  }
+
+  function pickScoreFields(
+    document: Pick<RawDocument, 'content_quality_score' | 'qualityScoreSource'>,
+  ) {
+    return {
+      content_quality_score: document.content_quality_score,
+      qualityScoreSource: document.qualityScoreSource,
+    };
+  }
+
+  async function readStoredEntries(runId: string, batchCount: number): Promise<StoredEntry[]> {
+    const entries: StoredEntry[] = [];
+    for (let index = 0; index <= batchCount; index++) {
+      const batch = (await storage.getJson(etlKeys.batchStored(runId, index))) as
+        StoredEntry[] | undefined;
+      entries.push(...(batch ?? []));
+    }
+    return entries;
   }
 
   function scored(content: string, current: number | null) {
@@ -309,8 +393,12 @@ export function createEtlActivities({
         qualityReason: null,
         ...scored(document.content, document.content_quality_score),
       }));
-      for (let index = 0; index < sourceDocuments.length; index += 200)
-        await upsertDocuments(runId, sourceDocuments.slice(index, index + 200));
+      const storedSources: StoredEntry[] = [];
+      for (let index = 0; index < sourceDocuments.length; index += 100)
+        storedSources.push(
+          ...(await storeDocuments(runId, sourceDocuments.slice(index, index + 100))),
+        );
+      await storage.putJson(etlKeys.batchStored(runId, 0), storedSources);
 
       const deduplicated = deduplicateLinks(documents, {
         excludeUrls: documents.map((document) => document.metadata.url).filter(Boolean),
@@ -353,8 +441,8 @@ export function createEtlActivities({
         uniqueLinks: plan.links.length,
         batchCount: Math.ceil(plan.links.length / batchSize),
         sourceDocumentsStored: sourceDocuments.length,
-        sourceScoredByHeuristic: sourceDocuments.filter(
-          (document) => document.qualityScoreSource === 'heuristic',
+        sourceScoredByHeuristic: storedSources.filter(
+          (entry) => entry.qualityScoreSource === 'heuristic',
         ).length,
       };
     },
@@ -406,13 +494,8 @@ export function createEtlActivities({
         writing = writing.then(async () => {
           if (writeError) return;
           try {
-            await upsertDocuments(runId, pages);
-            for (const page of pages)
-              outcomes.set(page.id, {
-                id: page.id,
-                ok: true,
-                heuristic: page.qualityScoreSource === 'heuristic',
-              });
+            for (const entry of await storeDocuments(runId, pages))
+              outcomes.set(entry.id, { id: entry.id, ok: true, stored: entry });
             heartbeat();
           } catch (error) {
             writeError =
@@ -430,7 +513,6 @@ export function createEtlActivities({
           outcomes.set(outcome.key, {
             id: outcome.key,
             ok: false,
-            heuristic: false,
             failure: {
               url: outcome.url,
               id: outcome.key,
@@ -463,7 +545,9 @@ export function createEtlActivities({
       const all = links.map((link) => outcomes.get(link.id)!).filter(Boolean);
       const failures = all.flatMap((outcome) => (outcome.failure ? [outcome.failure] : []));
       await storage.putJson(etlKeys.batchFailures(runId, batchIndex), failures);
-      const crawled = all.filter((outcome) => outcome.ok).length;
+      const storedEntries = all.flatMap((outcome) => (outcome.stored ? [outcome.stored] : []));
+      await storage.putJson(etlKeys.batchStored(runId, batchIndex), storedEntries);
+      const crawled = storedEntries.length;
       return {
         batchIndex,
         targets: links.length,
@@ -471,43 +555,45 @@ export function createEtlActivities({
         failed: failures.length,
         failedByReason: countReasons(failures),
         stored: crawled,
-        scoredByHeuristic: all.filter((outcome) => outcome.heuristic).length,
+        scoredByHeuristic: storedEntries.filter((entry) => entry.qualityScoreSource === 'heuristic')
+          .length,
         resumed,
       };
     },
 
     /**
-     * Scores up to `limit` documents of this run that the heuristic left undecided, one model
-     * call per document with structured output {score, reason}. Invalid replies keep null.
+     * Scores the run's undecided documents [offset, offset + limit) (from the run's stored lists
+     * in S3), one model call per document with structured output {score, reason}. Invalid
+     * replies keep null; a document an earlier attempt already scored is not asked again.
      */
     async scoreEtlBatchWithLlm({
       runId,
+      batchCount,
+      offset,
       limit,
     }: {
       runId: string;
+      batchCount: number;
+      offset: number;
       limit: number;
     }): Promise<EtlLlmBatchResult> {
       if (!llm) throw new SecondBrainError('validation', 'No chat model is configured');
-      const filter = {
-        etlRunId: runId,
-        qualityScoreSource: null,
-        content_quality_score: null,
-        llmAttemptRunId: { $ne: runId },
-      };
-      const batch = await guarded('find undecided', () =>
-        raw
-          .find(filter, { projection: { _id: 1, content: 1, metadata: 1, contentHash: 1 } })
-          .sort({ _id: 1 })
-          .limit(limit)
-          .toArray(),
-      );
-      // Room for the rubric and the answer: a quarter of the context, about 3 characters a token.
+      const undecided = (await readStoredEntries(runId, batchCount))
+        .filter((entry) => entry.content_quality_score === null)
+        .sort((left, right) => (left.id < right.id ? -1 : 1));
+      const slice = undecided.slice(offset, offset + limit);
+      // Room for the rubric and the answer: three quarters of the context, ~3 characters a token.
       const maxContentCharacters = Math.max(2_000, Math.floor(llm.contextWindow * 0.75) * 3);
       let scoredCount = 0;
       let invalidReplies = 0;
       const context = Context.current();
       await Promise.all(
-        batch.map(async (document) => {
+        slice.map(async (entry) => {
+          const document = await guarded('find raw', () => raw.findOne({ _id: entry.id }));
+          if (!document || document.content_quality_score !== null) {
+            if (document?.qualityScoreSource === 'llm') scoredCount++;
+            return;
+          }
           const messages = buildQualityScoringMessages(
             {
               id: document._id,
@@ -549,14 +635,17 @@ export function createEtlActivities({
           await guarded('update score', () =>
             raw.updateOne(
               { _id: document._id, contentHash: document.contentHash },
-              { $set: { ...update, llmAttemptRunId: runId, updatedAt: new Date() } },
+              { $set: { ...update, updatedAt: new Date() } },
             ),
           );
           context.heartbeat();
         }),
       );
-      const remaining = await guarded('count undecided', () => raw.countDocuments(filter));
-      return { scored: scoredCount, invalidReplies, remaining };
+      return {
+        scored: scoredCount,
+        invalidReplies,
+        remaining: Math.max(0, undecided.length - offset - slice.length),
+      };
     },
 
     /** Writes the run's snapshot and its failure report (URL, reason, attempts) to S3. */
@@ -580,40 +669,41 @@ export function createEtlActivities({
         byReason: countReasons(failures),
         failures,
       });
-      const documents = await guarded('snapshot raw', () =>
-        raw
-          .find(
-            { etlRunId: runId },
-            {
-              projection: {
-                _id: 1,
-                'metadata.url': 1,
-                'metadata.title': 1,
-                source: 1,
-                contentHash: 1,
-                content_quality_score: 1,
-                qualityScoreSource: 1,
-                parentIds: 1,
-              },
-            },
-          )
-          .sort({ _id: 1 })
-          .toArray(),
+      // The scores as they are now (the LLM stage may have changed them).
+      const entries = (await readStoredEntries(runId, batchCount)).sort((left, right) =>
+        left.id < right.id ? -1 : 1,
       );
+      const documents: StoredEntry[] = [];
+      for (let index = 0; index < entries.length; index += 32) {
+        const slice = entries.slice(index, index + 32);
+        const current = await guarded('snapshot raw', () =>
+          Promise.all(
+            slice.map((entry) =>
+              raw.findOne(
+                { _id: entry.id },
+                { projection: { content_quality_score: 1, qualityScoreSource: 1, contentHash: 1 } },
+              ),
+            ),
+          ),
+        );
+        slice.forEach((entry, offset) => {
+          const now = current[offset];
+          documents.push(
+            now
+              ? {
+                  ...entry,
+                  ...pickScoreFields(now),
+                  contentHash: now.contentHash ?? entry.contentHash,
+                }
+              : entry,
+          );
+        });
+      }
       const snapshotKey = etlKeys.snapshot(runId);
       await storage.putJson(snapshotKey, {
         runId,
         createdAt: new Date().toISOString(),
-        documents: documents.map((document) => ({
-          id: document._id,
-          url: document.metadata.url,
-          title: document.metadata.title,
-          source: document.source,
-          contentHash: document.contentHash,
-          content_quality_score: document.content_quality_score,
-          qualityScoreSource: document.qualityScoreSource,
-          parentIds: document.parentIds,
-        })),
+        documents,
       });
       return {
         snapshotKey,

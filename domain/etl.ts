@@ -84,7 +84,8 @@ export const etlKeys = {
   plan: (runId: string) => `runs/etl/${runId}/plan.json`,
   batchFailures: (runId: string, batchIndex: number) =>
     `runs/etl/${runId}/failures/batch-${String(batchIndex).padStart(5, '0')}.json`,
-  batchFailuresPrefix: (runId: string) => `runs/etl/${runId}/failures/`,
+  batchStored: (runId: string, batchIndex: number) =>
+    `runs/etl/${runId}/stored/batch-${String(batchIndex).padStart(5, '0')}.json`,
   failureReport: (runId: string) => `runs/etl/${runId}/failure-report.json`,
   snapshot: (runId: string) => `runs/etl/${runId}/snapshot.json`,
 };

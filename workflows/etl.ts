@@ -175,9 +175,11 @@ export async function etl(
     const model = await scoring.describeEtlScoringModel({ model: input.scoring.model });
     if (!model.available) llmSkipped = model.reason;
     else {
-      for (;;) {
+      for (let offset = 0; ; offset += input.scoring.batchSize) {
         const batch = await scoring.scoreEtlBatchWithLlm({
           runId,
+          batchCount: plan.batchCount,
+          offset,
           limit: input.scoring.batchSize,
         });
         scoredByLlm += batch.scored;
@@ -187,7 +189,7 @@ export async function etl(
           llm: scoredByLlm,
           pending: batch.remaining,
         };
-        if (batch.remaining === 0 || batch.scored + batch.invalidReplies === 0) break;
+        if (batch.remaining === 0) break;
       }
     }
   }

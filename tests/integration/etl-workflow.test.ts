@@ -147,7 +147,13 @@ describe('etl workflow on the real servers', () => {
     assert.ok(result.continuedAsNew >= 2, `continued as new ${result.continuedAsNew} times`);
 
     const raw = mongo.db.collection<RawDocument>(COLLECTIONS.raw);
-    const stored = await raw.find({ etlRunId: result.runId }).toArray();
+    const snapshot = (await storage.getJson(result.snapshotKey)) as {
+      documents: Array<{ id: string; contentHash: string }>;
+    };
+    assert.equal(snapshot.documents.length, 12);
+    const stored = await raw
+      .find({ _id: { $in: snapshot.documents.map((document) => document.id) } })
+      .toArray();
     assert.equal(stored.length, 12);
     const crawled = stored.filter((document) => document.source === 'crawl');
     assert.equal(crawled.length, 8);
@@ -203,17 +209,14 @@ describe('etl workflow on the real servers', () => {
       { reason: failure('/slow')?.reason, attempts: failure('/slow')?.attempts },
       { reason: 'timeout', attempts: 3 },
     );
-    const snapshot = (await storage.getJson(result.snapshotKey)) as {
-      documents: Array<{ id: string; contentHash: string }>;
-    };
-    assert.equal(snapshot.documents.length, 12);
-
     // A second run of the same input rewrites the same documents: nothing duplicated or lost.
     const ids = stored.map((document) => document.id).sort();
     const hashes = new Map(stored.map((document) => [document.id, document.contentHash]));
     const again = await startPipeline(client, 'etl', { input, taskQueue, trigger: 'test' });
     const second = (await again.result()) as EtlResult;
     assert.equal(second.stored, 12);
+    const secondSnapshot = (await storage.getJson(second.snapshotKey)) as typeof snapshot;
+    assert.deepEqual(secondSnapshot.documents, snapshot.documents, 'the same final state');
     const all = await raw.find({ _id: { $in: ids } }).toArray();
     assert.equal(all.length, 12);
     assert.deepEqual(all.map((document) => document.id).sort(), ids);
