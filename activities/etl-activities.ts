@@ -652,9 +652,12 @@ export function createEtlActivities({
     async finishEtlRun({
       runId,
       batchCount,
+      refreshScores,
     }: {
       runId: string;
       batchCount: number;
+      /** True when the LLM stage ran, so undecided scores may have changed in MongoDB. */
+      refreshScores: boolean;
     }): Promise<EtlFinishResult> {
       const failures: EtlFailureEntry[] = [];
       for (let index = 0; index <= batchCount; index++) {
@@ -669,7 +672,8 @@ export function createEtlActivities({
         byReason: countReasons(failures),
         failures,
       });
-      // The scores as they are now (the LLM stage may have changed them).
+      // The scores as they are now: only documents the LLM stage may have scored are re-read
+      // (FerretDB decodes whole documents even for a projection, so the rest come from S3).
       const entries = (await readStoredEntries(runId, batchCount)).sort((left, right) =>
         left.id < right.id ? -1 : 1,
       );
@@ -679,24 +683,18 @@ export function createEtlActivities({
         const current = await guarded('snapshot raw', () =>
           Promise.all(
             slice.map((entry) =>
-              raw.findOne(
-                { _id: entry.id },
-                { projection: { content_quality_score: 1, qualityScoreSource: 1, contentHash: 1 } },
-              ),
+              refreshScores && entry.content_quality_score === null
+                ? raw.findOne(
+                    { _id: entry.id },
+                    { projection: { content_quality_score: 1, qualityScoreSource: 1 } },
+                  )
+                : Promise.resolve(null),
             ),
           ),
         );
         slice.forEach((entry, offset) => {
           const now = current[offset];
-          documents.push(
-            now
-              ? {
-                  ...entry,
-                  ...pickScoreFields(now),
-                  contentHash: now.contentHash ?? entry.contentHash,
-                }
-              : entry,
-          );
+          documents.push(now ? { ...entry, ...pickScoreFields(now) } : entry);
         });
       }
       const snapshotKey = etlKeys.snapshot(runId);

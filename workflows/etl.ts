@@ -197,7 +197,11 @@ export async function etl(
     log.info('LLM quality scoring skipped; undecided scores stay null', { llmSkipped });
 
   progress.stage = 'finishing';
-  const finished = await planning.finishEtlRun({ runId, batchCount: plan.batchCount });
+  const finished = await planning.finishEtlRun({
+    runId,
+    batchCount: plan.batchCount,
+    refreshScores: llmSkipped === null,
+  });
   progress.stage = 'done';
   return {
     runId,
