@@ -72,6 +72,11 @@ export async function startTestSite(): Promise<TestSite> {
         articleHtml(`Article ${name}`, 8, [`${origin}/article/linked-from-${name}`]),
       );
     }
+    if (path.startsWith('/slowish/')) {
+      // Answers after 300 ms, so a crawl lasts long enough to be interrupted.
+      setTimeout(() => html(200, articleHtml(`Slowish ${path.slice(9)}`, 5)), 300);
+      return;
+    }
     if (path === '/links-only')
       return html(
         200,
