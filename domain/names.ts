@@ -36,6 +36,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
   },
+  etl: {
+    workflowType: 'etl',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Crawls every linked page, converts it to Markdown, scores it, stores it in raw.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
