@@ -69,6 +69,13 @@ export const environmentSchema = z.object({
 
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
+
+  // The agent: model steps per question at most (the last one must answer), whether to search
+  // with the question before the first step, and turns per conversation run before it
+  // continues as new with a summary of the older turns.
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(4),
+  AGENT_SEARCH_FIRST: booleanFlag.default(true),
+  AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -112,6 +119,11 @@ export interface Config {
     readonly apiToken: string | undefined;
   };
   readonly interactive: boolean;
+  readonly agent: {
+    readonly maxSteps: number;
+    readonly searchFirst: boolean;
+    readonly turnsPerRun: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -186,5 +198,10 @@ export function loadConfig(
     },
     serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
+    agent: {
+      maxSteps: env.AGENT_MAX_STEPS,
+      searchFirst: env.AGENT_SEARCH_FIRST,
+      turnsPerRun: env.AGENT_TURNS_PER_RUN,
+    },
   };
 }

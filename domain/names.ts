@@ -45,6 +45,18 @@ export const COLLECTIONS = {
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',
+  /** The agent: one document per conversation, per finished turn, per agent step, per UI event. */
+  conversations: 'conversations',
+  conversationTurns: 'conversation_turns',
+  agentSteps: 'agent_steps',
+  turnEvents: 'turn_events',
+} as const;
+
+/** The agent's conversation workflow and its message names (workflow id = conversation id). */
+export const AGENT = {
+  workflowType: 'conversation',
+  askUpdate: 'ask',
+  stateQuery: 'state',
 } as const;
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */

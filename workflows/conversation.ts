@@ -1,0 +1,131 @@
+// One conversation = one workflow (workflow id = conversation id). Each question is a Workflow
+// Update that runs the agent loop and returns the answer; the model and tool calls are
+// activities, so replay never repeats them. Before the history grows large the workflow folds
+// its older turns into a summary and continues as new.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createAgentActivities } from '../activities/agent-activities.js';
+import type { AskInput, TurnResult } from '../domain/agent.js';
+import type { ConversationInput } from '../domain/workflow-inputs.js';
+import { AGENT } from '../domain/names.js';
+import { runAgentTurn } from './agent-loop.js';
+import { parseInput } from './parse-input.js';
+
+type AgentActivities = ReturnType<typeof createAgentActivities>;
+
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '20 seconds',
+  maximumAttempts: 5,
+};
+
+// Model steps can be slow on a CPU; they heartbeat so a crashed worker is noticed in seconds.
+const modelActivities = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry,
+});
+const toolActivities = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry,
+});
+
+export const askUpdate = defineUpdate<TurnResult, [AskInput]>(AGENT.askUpdate);
+
+export interface ConversationState {
+  conversationId: string;
+  turnCount: number;
+  busy: boolean;
+  summary: string;
+  turns: { turnId: string; question: string }[];
+}
+export const stateQuery = defineQuery<ConversationState>(AGENT.stateQuery);
+
+export interface ConversationResult {
+  conversationId: string;
+  turnCount: number;
+}
+
+export async function conversation(rawInput: unknown = {}): Promise<ConversationResult> {
+  const input: ConversationInput = await parseInput('conversation', rawInput);
+  const conversationId = input.conversationId || workflowInfo().workflowId;
+  let summary = input.summary;
+  let turnCount = input.turnCount;
+  let turnsThisRun = 0;
+  let busy = false;
+  const turns: ConversationState['turns'] = [];
+
+  setHandler(stateQuery, () => ({ conversationId, turnCount, busy, summary, turns }));
+  setHandler(
+    askUpdate,
+    async (ask) => {
+      // One turn at a time: a second question waits for the first answer.
+      await condition(() => !busy);
+      busy = true;
+      try {
+        const result = await runAgentTurn(
+          {
+            agentModelStep: modelActivities.agentModelStep,
+            agentToolStep: toolActivities.agentToolStep,
+            agentFinishTurn: toolActivities.agentFinishTurn,
+          },
+          {
+            conversationId,
+            turnId: ask.turnId,
+            turnIndex: turnCount,
+            question: ask.question,
+            summary,
+            maxSteps: input.maxSteps,
+            searchFirst: input.searchFirst,
+          },
+        );
+        turnCount++;
+        turnsThisRun++;
+        turns.push({ turnId: ask.turnId, question: ask.question.slice(0, 200) });
+        return result;
+      } finally {
+        busy = false;
+      }
+    },
+    {
+      // A rejected update never reaches history: bad questions cost nothing.
+      validator(ask: AskInput) {
+        const { question, turnId } = (ask ?? {}) as Partial<Record<keyof AskInput, unknown>>;
+        if (typeof question !== 'string' || question.trim() === '')
+          throw new Error('question must be a non-empty string');
+        if (question.length > 4_000) throw new Error('question is over 4000 characters');
+        if (typeof turnId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(turnId))
+          throw new Error('turnId must be 8-64 letters, digits, - or _');
+      },
+    },
+  );
+
+  const idleTimeoutMs = input.idleTimeoutMinutes * 60_000;
+  for (;;) {
+    const turnsBefore = turnCount;
+    const rollOver = await condition(
+      () => !busy && (turnsThisRun >= input.turnsPerRun || workflowInfo().continueAsNewSuggested),
+      idleTimeoutMs,
+    );
+    // A conversation idle for the whole timeout completes; its turns stay in MongoDB, and the
+    // next question starts a new run under the same workflow id.
+    if (!rollOver && (busy || turnCount !== turnsBefore)) continue;
+    await condition(allHandlersFinished);
+    if (!rollOver) return { conversationId, turnCount };
+    summary = await toolActivities.agentSummarizeConversation({
+      conversationId,
+      previousSummary: summary,
+    });
+    await continueAsNew<typeof conversation>({ ...input, conversationId, summary, turnCount });
+  }
+}
