@@ -23,11 +23,24 @@ export async function roundTrip(rawInput: unknown = {}): Promise<RoundTripResult
   const { workflowId } = workflowInfo();
   const objectKey = `${STORAGE_PREFIXES.roundTrip}${workflowId}.txt`;
 
-  await storageActivities.writeRoundTripObject({ key: objectKey, text: message });
-  await storageActivities.upsertRoundTripDocument({ id: workflowId, text: message });
+  // Summaries make the event history read as a story in the Temporal UI.
+  await storageActivities.writeRoundTripObject.executeWithOptions(
+    { summary: `Write the message to S3 as ${objectKey}` },
+    [{ key: objectKey, text: message }],
+  );
+  await storageActivities.upsertRoundTripDocument.executeWithOptions(
+    { summary: 'Upsert the message into MongoDB' },
+    [{ id: workflowId, text: message }],
+  );
   const [objectText, documentText] = await Promise.all([
-    storageActivities.readRoundTripObject({ key: objectKey }),
-    storageActivities.readRoundTripDocument({ id: workflowId }),
+    storageActivities.readRoundTripObject.executeWithOptions(
+      { summary: 'Read the object back from S3' },
+      [{ key: objectKey }],
+    ),
+    storageActivities.readRoundTripDocument.executeWithOptions(
+      { summary: 'Read the document back from MongoDB' },
+      [{ id: workflowId }],
+    ),
   ]);
   const matches = objectText === message && documentText === message;
   log.info('Round trip finished', { objectKey, matches });

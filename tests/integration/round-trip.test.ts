@@ -63,6 +63,23 @@ describe('round-trip workflow on the real servers', () => {
     assert.equal(described.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
     assert.equal(described.workflowExecutionInfo.type.name, 'roundTrip');
 
+    // Every activity carries a readable summary, so the event history reads as a story.
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((event) => event.activityTaskScheduledEventAttributes)
+      .map(
+        (event) =>
+          JSON.parse(
+            Buffer.from(event.userMetadata?.summary?.data ?? []).toString('utf8') || 'null',
+          ) as unknown,
+      );
+    assert.deepEqual(summaries.slice(1), [
+      'Upsert the message into MongoDB',
+      'Read the object back from S3',
+      'Read the document back from MongoDB',
+    ]);
+    assert.match(String(summaries[0]), /^Write the message to S3 as round-trip\//);
+
     const search = await handle.describe();
     assert.deepEqual(search.searchAttributes.Pipeline, ['round-trip']);
     assert.deepEqual(search.searchAttributes.Trigger, ['test']);
