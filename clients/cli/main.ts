@@ -6,6 +6,7 @@ import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { InvalidConversationIdError, registerAskCommand } from './ask-command.js';
 import { registerInfraCommand } from './infra-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
@@ -22,6 +23,7 @@ const EXPECTED_ERRORS = [
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
+  InvalidConversationIdError,
 ];
 
 export function buildProgram(): Command {
@@ -36,6 +38,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerStartCommand(program);
   registerServeCommand(program);
+  registerAskCommand(program);
   registerScheduleCommand(program);
   return program;
 }
