@@ -127,7 +127,7 @@ export interface FinishTurnInput {
 }
 
 /** How many earlier turns the model sees verbatim; older ones reach it as the summary. */
-export const RECENT_TURNS_IN_PROMPT = 4;
+export const RECENT_TURNS_IN_PROMPT = 2;
 const MAX_TOOL_CALLS_PER_STEP = 3;
 const HEARTBEAT_MS = 2_000;
 
@@ -232,7 +232,9 @@ function stepMessages(records: StepRecord[]): ChatMessage[] {
 }
 
 function turnSources(records: StepRecord[]): StoredSource[] {
-  return sortSteps(records).flatMap((record) => (record.kind === 'tool' ? record.sources : []));
+  return sortSteps(records).flatMap((record) =>
+    record.kind === 'tool' ? (record.sources ?? []) : [],
+  );
 }
 
 export function createAgentActivities(dependencies: AgentActivityDependencies) {
@@ -564,8 +566,13 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
         (record) =>
           record.kind === 'tool' && record.call.name === TOOL_NAMES.search && record.result.ok,
       );
+      // Nothing retrieved and no other tool answered: say so rather than let the model guess.
+      const otherToolAnswered = records.some(
+        (record) =>
+          record.kind === 'tool' && record.call.name !== TOOL_NAMES.search && record.result.ok,
+      );
       const resolved =
-        searched && available.length === 0
+        searched && available.length === 0 && !otherToolAnswered
           ? { answer: NO_ANSWER, sources: [] }
           : resolveCitations(
               input.answer,

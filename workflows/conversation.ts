@@ -57,10 +57,12 @@ export interface ConversationResult {
 }
 
 export async function conversation(rawInput: unknown = {}): Promise<ConversationResult> {
-  const input: ConversationInput = await parseInput('conversation', rawInput);
-  const conversationId = input.conversationId || workflowInfo().workflowId;
-  let summary = input.summary;
-  let turnCount = input.turnCount;
+  // Handlers are registered before the first await: an update-with-start arrives in the very
+  // first activation, and waits (in the handler) until the input has been validated.
+  let input: ConversationInput | undefined; // eslint-disable-line prefer-const -- assigned after the handlers are registered
+  let conversationId = workflowInfo().workflowId;
+  let summary = '';
+  let turnCount = 0;
   let turnsThisRun = 0;
   let busy = false;
   const turns: ConversationState['turns'] = [];
@@ -70,7 +72,8 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
     askUpdate,
     async (ask) => {
       // One turn at a time: a second question waits for the first answer.
-      await condition(() => !busy);
+      await condition(() => input !== undefined && !busy);
+      const settings = input!;
       busy = true;
       try {
         const result = await runAgentTurn(
@@ -85,8 +88,8 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
             turnIndex: turnCount,
             question: ask.question,
             summary,
-            maxSteps: input.maxSteps,
-            searchFirst: input.searchFirst,
+            maxSteps: settings.maxSteps,
+            searchFirst: settings.searchFirst,
           },
         );
         turnCount++;
@@ -110,11 +113,16 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
     },
   );
 
-  const idleTimeoutMs = input.idleTimeoutMinutes * 60_000;
+  const parsed = await parseInput('conversation', rawInput);
+  input = parsed;
+  conversationId = parsed.conversationId || conversationId;
+  summary = parsed.summary;
+  turnCount = parsed.turnCount;
+  const idleTimeoutMs = parsed.idleTimeoutMinutes * 60_000;
   for (;;) {
     const turnsBefore = turnCount;
     const rollOver = await condition(
-      () => !busy && (turnsThisRun >= input.turnsPerRun || workflowInfo().continueAsNewSuggested),
+      () => !busy && (turnsThisRun >= parsed.turnsPerRun || workflowInfo().continueAsNewSuggested),
       idleTimeoutMs,
     );
     // A conversation idle for the whole timeout completes; its turns stay in MongoDB, and the
@@ -126,6 +134,6 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
       conversationId,
       previousSummary: summary,
     });
-    await continueAsNew<typeof conversation>({ ...input, conversationId, summary, turnCount });
+    await continueAsNew<typeof conversation>({ ...parsed, conversationId, summary, turnCount });
   }
 }
