@@ -70,6 +70,35 @@ export const environmentSchema = z.object({
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
 
+  // Model providers (integrations/llm, integrations/embeddings). `local` needs no key and no
+  // network once `second-brain models pull` has put the weights in MODELS_DIR.
+  MODELS_DIR: z.string().default('.models'),
+  LLM_PROVIDER: z.enum(['local', 'openai', 'huggingface']).default('local'),
+  // Unset = the provider's default model (see DEFAULT_MODELS below).
+  LLM_MODEL: optionalString,
+  // An OpenAI-compatible server (Ollama, vLLM, LM Studio, TGI); unset = api.openai.com.
+  LLM_BASE_URL: optionalUrl,
+  // Context window in tokens used for budgets (and the local model's context size).
+  LLM_CONTEXT_SIZE: z.coerce.number().int().min(256).default(4096),
+  // CPU threads of the local LLM; 1 stays fast on a shared, busy machine (spinning threads stall).
+  LLM_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  // Per-request timeout of remote model calls; a timeout is a retryable failure.
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  OPENAI_API_KEY: optionalString,
+  HF_TOKEN: optionalString,
+  // A dedicated Hugging Face Inference Endpoint (e.g. your own fine-tuned summarizer).
+  HF_ENDPOINT_URL: optionalUrl,
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai', 'huggingface']).default('local'),
+  // Unset = the provider's default embedding model (see DEFAULT_MODELS below).
+  EMBEDDING_MODEL: optionalString,
+  EMBEDDING_BASE_URL: optionalUrl,
+  // Vector size for remote embedding models; unset = the provider's default for the model.
+  EMBEDDING_DIMENSIONS: optionalString
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number().int().min(1).optional()),
+  // A dedicated Hugging Face endpoint serving feature extraction.
+  HF_EMBEDDING_ENDPOINT_URL: optionalUrl,
+
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
   // continues as new with a summary of the older turns.
@@ -77,6 +106,22 @@ export const environmentSchema = z.object({
   AGENT_SEARCH_FIRST: booleanFlag.default(true),
   AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
 });
+
+/** The model each provider uses when LLM_MODEL / EMBEDDING_MODEL are unset. */
+export const DEFAULT_MODELS = {
+  llm: {
+    local: 'SmolLM2-135M-Instruct-Q4_1',
+    openai: 'gpt-4o-mini',
+    huggingface: 'meta-llama/Llama-3.1-8B-Instruct',
+  },
+  embeddings: {
+    local: 'all-MiniLM-L6-v2',
+    openai: 'text-embedding-3-small',
+    huggingface: 'sentence-transformers/all-MiniLM-L6-v2',
+  },
+} as const;
+
+export type ModelProvider = Environment['LLM_PROVIDER'];
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -119,6 +164,30 @@ export interface Config {
     readonly apiToken: string | undefined;
   };
   readonly interactive: boolean;
+  readonly models: {
+    /** Where `models pull` puts local weights. */
+    readonly directory: string;
+    readonly llm: {
+      readonly provider: ModelProvider;
+      readonly model: string;
+      readonly baseUrl: string | undefined;
+      readonly contextSize: number;
+      readonly threads: number;
+      readonly timeoutMs: number;
+      /** OPENAI_API_KEY or HF_TOKEN, whichever the provider uses. Never log it. */
+      readonly apiKey: string | undefined;
+      readonly endpointUrl: string | undefined;
+    };
+    readonly embeddings: {
+      readonly provider: ModelProvider;
+      readonly model: string;
+      readonly baseUrl: string | undefined;
+      readonly dimensions: number | undefined;
+      readonly timeoutMs: number;
+      readonly apiKey: string | undefined;
+      readonly endpointUrl: string | undefined;
+    };
+  };
   readonly agent: {
     readonly maxSteps: number;
     readonly searchFirst: boolean;
@@ -198,6 +267,28 @@ export function loadConfig(
     },
     serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
+    models: {
+      directory: path.resolve(workingDirectory, env.MODELS_DIR),
+      llm: {
+        provider: env.LLM_PROVIDER,
+        model: env.LLM_MODEL ?? DEFAULT_MODELS.llm[env.LLM_PROVIDER],
+        baseUrl: env.LLM_BASE_URL,
+        contextSize: env.LLM_CONTEXT_SIZE,
+        threads: env.LLM_THREADS,
+        timeoutMs: env.LLM_TIMEOUT_MS,
+        apiKey: env.LLM_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        endpointUrl: env.HF_ENDPOINT_URL,
+      },
+      embeddings: {
+        provider: env.EMBEDDING_PROVIDER,
+        model: env.EMBEDDING_MODEL ?? DEFAULT_MODELS.embeddings[env.EMBEDDING_PROVIDER],
+        baseUrl: env.EMBEDDING_BASE_URL,
+        dimensions: env.EMBEDDING_DIMENSIONS,
+        timeoutMs: env.LLM_TIMEOUT_MS,
+        apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,
+      },
+    },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,
       searchFirst: env.AGENT_SEARCH_FIRST,

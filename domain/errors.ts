@@ -15,6 +15,8 @@ export const FAILURE_KINDS = {
   transient: { type: 'TransientError', retryable: true },
   /** A definitive refusal that is not about input shape (e.g. content policy, context too long). */
   permanent: { type: 'PermanentError', retryable: false },
+  /** A model's reply failed its schema even after one corrective retry. */
+  invalidModelOutput: { type: 'InvalidModelOutputError', retryable: false },
 } as const;
 
 export type FailureKind = keyof typeof FAILURE_KINDS;

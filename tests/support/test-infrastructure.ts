@@ -15,7 +15,25 @@ export interface TestInfrastructure {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-const EXTERNAL_SETTINGS = ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'MONGODB_URI', 'S3_ENDPOINT'];
+const EXTERNAL_SETTINGS = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_UI_URL',
+  'MONGODB_URI',
+  'S3_ENDPOINT',
+  'SECOND_BRAIN_WORKFLOW_BUNDLES',
+  // Tests run the local models and loopback emulators, never a real cloud model API.
+  'LLM_PROVIDER',
+  'LLM_MODEL',
+  'LLM_BASE_URL',
+  'EMBEDDING_PROVIDER',
+  'EMBEDDING_MODEL',
+  'EMBEDDING_BASE_URL',
+  'EMBEDDING_DIMENSIONS',
+  'OPENAI_API_KEY',
+  'HF_TOKEN',
+  'HF_ENDPOINT_URL',
+  'HF_EMBEDDING_ENDPOINT_URL',
+];
 
 export async function startTestInfrastructure(options: {
   baseEnvironment: NodeJS.ProcessEnv;

@@ -1,0 +1,144 @@
+// Speaks the OpenAI REST wire format (chat completions and embeddings) on loopback, with
+// bodies shaped like recorded api.openai.com responses, so the real `openai` SDK runs against it.
+import { randomUUID } from 'node:crypto';
+import { ScriptedHttpServer, fakeVector, type ScriptedReply } from './scripted-http-server.js';
+
+export const OPENAI_EMULATOR_KEY = 'sk-emulator-valid-key';
+
+export function createOpenAIEmulator(): ScriptedHttpServer {
+  return new ScriptedHttpServer(
+    (request) =>
+      request.method === 'POST' && request.path === '/v1/chat/completions'
+        ? 'chat'
+        : request.method === 'POST' && request.path === '/v1/embeddings'
+          ? 'embeddings'
+          : undefined,
+    {
+      chat: (request) => {
+        const { model } = request.body as { model: string };
+        return openAIChatReply({ model, content: 'Hello from the OpenAI emulator.' });
+      },
+      embeddings: (request) => {
+        const { model, input, dimensions } = request.body as {
+          model: string;
+          input: string[];
+          dimensions?: number;
+        };
+        return {
+          body: {
+            object: 'list',
+            data: input.map((text, index) => ({
+              object: 'embedding',
+              index,
+              embedding: fakeVector(text, dimensions ?? 1536),
+            })),
+            model,
+            usage: { prompt_tokens: input.length * 4, total_tokens: input.length * 4 },
+          },
+        };
+      },
+    },
+    (request) =>
+      request.headers.authorization === `Bearer ${OPENAI_EMULATOR_KEY}`
+        ? undefined
+        : {
+            status: 401,
+            body: {
+              error: {
+                message:
+                  'Incorrect API key provided: sk-wrong***. You can find your API key at https://platform.openai.com/account/api-keys.',
+                type: 'invalid_request_error',
+                param: null,
+                code: 'invalid_api_key',
+              },
+            },
+          },
+  );
+}
+
+export function openAIChatReply(options: {
+  model?: string;
+  content?: string | null;
+  toolCalls?: { name: string; arguments: string }[];
+  finishReason?: string;
+}): ScriptedReply {
+  const toolCalls = options.toolCalls?.map((call) => ({
+    id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+    type: 'function',
+    function: call,
+  }));
+  return {
+    headers: { 'x-request-id': `req_${randomUUID().replaceAll('-', '')}` },
+    body: {
+      id: `chatcmpl-${randomUUID().replaceAll('-', '').slice(0, 29)}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: options.model ?? 'gpt-4o-mini-2024-07-18',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: options.content ?? null,
+            ...(toolCalls ? { tool_calls: toolCalls } : {}),
+            refusal: null,
+            annotations: [],
+          },
+          logprobs: null,
+          finish_reason: options.finishReason ?? (toolCalls ? 'tool_calls' : 'stop'),
+        },
+      ],
+      usage: {
+        prompt_tokens: 21,
+        completion_tokens: 9,
+        total_tokens: 30,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
+      },
+      service_tier: 'default',
+      system_fingerprint: 'fp_560af6e559',
+    },
+  };
+}
+
+export function openAIError(
+  status: number,
+  error: { message: string; type: string; code: string | null },
+  headers: Record<string, string> = {},
+): ScriptedReply {
+  return { status, headers, body: { error: { ...error, param: null } } };
+}
+
+export const OPENAI_RATE_LIMITED = (retryAfterSeconds: number) =>
+  openAIError(
+    429,
+    {
+      message:
+        'Rate limit reached for gpt-4o-mini in organization org-emulator on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+    },
+    {
+      'retry-after': String(retryAfterSeconds),
+      'x-ratelimit-limit-requests': '3',
+      'x-ratelimit-remaining-requests': '0',
+    },
+  );
+
+export const OPENAI_SERVER_ERROR = openAIError(500, {
+  message: 'The server had an error while processing your request. Sorry about that!',
+  type: 'server_error',
+  code: null,
+});
+
+export const OPENAI_CONTEXT_TOO_LONG = openAIError(400, {
+  message:
+    "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.",
+  type: 'invalid_request_error',
+  code: 'context_length_exceeded',
+});
