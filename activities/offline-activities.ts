@@ -1,13 +1,15 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
+import { createCollectionActivities } from './collection-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
-  dependencies: Pick<WorkerDependencies, 'storage' | 'mongo'>,
+  dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'>,
 ) {
   return {
     ...createWorkflowInputActivities(),
     ...createRoundTripActivities(dependencies),
+    ...createCollectionActivities(dependencies),
   };
 }

@@ -66,6 +66,21 @@ export const environmentSchema = z.object({
   SERVE_HOST: z.string().min(1).default('127.0.0.1'),
   SERVE_PORT: port.default(3000),
   API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  // Notion: the integration token (a secret, never logged), the databases to collect, the API's
+  // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
+  NOTION_TOKEN: optionalString,
+  NOTION_DATABASE_IDS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  NOTION_API_URL: z.url().default('https://api.notion.com'),
+  NOTION_REQUESTS_PER_SECOND: z.coerce.number().positive().max(100).default(3),
+  NOTION_CHILD_PAGES: z.enum(['inline', 'link']).default('inline'),
 
   // Set by CI; turns off interactive output such as progress bars.
   CI: booleanFlag.optional(),
@@ -162,6 +177,14 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly apiToken: string | undefined;
+  };
+  readonly notion: {
+    /** The integration token; a secret: never log it or put it in workflow history. */
+    readonly token: string | undefined;
+    readonly databaseIds: readonly string[];
+    readonly apiUrl: string;
+    readonly requestsPerSecond: number;
+    readonly childPages: Environment['NOTION_CHILD_PAGES'];
   };
   readonly interactive: boolean;
   readonly models: {
@@ -266,6 +289,13 @@ export function loadConfig(
       localPort: env.LOCAL_S3_PORT,
     },
     serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
+    notion: {
+      token: env.NOTION_TOKEN,
+      databaseIds: env.NOTION_DATABASE_IDS,
+      apiUrl: env.NOTION_API_URL.replace(/\/$/, ''),
+      requestsPerSecond: env.NOTION_REQUESTS_PER_SECOND,
+      childPages: env.NOTION_CHILD_PAGES,
+    },
     interactive: !env.CI && Boolean(process.stdout.isTTY),
     models: {
       directory: path.resolve(workingDirectory, env.MODELS_DIR),

@@ -42,6 +42,8 @@ export const documentSchema = z.object({
   comments: z.array(documentCommentSchema).optional(),
   /** Set when the Notion page was archived or deleted: kept and marked, never silently dropped. */
   archived: z.boolean().optional(),
+  /** Imported documents: true for a crawled web page, false for a Notion page. */
+  crawled: z.boolean().optional(),
 });
 
 export type Document = z.infer<typeof documentSchema>;

@@ -21,6 +21,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Writes and reads an object in S3 and a document in MongoDB (a smoke test).',
   },
+  collect: {
+    workflowType: 'collectNotionData',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Collects changed Notion database pages as Markdown documents into S3.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -45,6 +50,10 @@ export const COLLECTIONS = {
   datasets: 'datasets',
   traces: 'traces',
   llmCache: 'llm_cache',
+  /** Per Notion database: the start time of the last successful collection run. */
+  collectionCursors: 'collection_cursors',
+  /** Per Notion page: the last_edited_time of the version stored in S3, and whether archived. */
+  notionPages: 'notion_pages',
   /** The agent: one document per conversation, per finished turn, per agent step, per UI event. */
   conversations: 'conversations',
   conversationTurns: 'conversation_turns',

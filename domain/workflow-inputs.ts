@@ -13,6 +13,24 @@ export const roundTripInputSchema = z
 
 export type RoundTripInput = z.infer<typeof roundTripInputSchema>;
 
+export const collectNotionDataInputSchema = z
+  .object({
+    /** Notion database ids (with or without dashes); empty = NOTION_DATABASE_IDS. */
+    databaseIds: z
+      .array(z.string().regex(/^[0-9a-fA-F-]{32,36}$/, 'must be a Notion id (32 hex characters)'))
+      .default([]),
+    /** Refetch pages edited at or after this ISO time; unset = each database's last cursor. */
+    since: z.iso.datetime({ offset: true }).optional(),
+    /** Levels of child pages followed inside a page. */
+    maxDepth: z.number().int().min(0).max(10).default(3),
+    includeComments: z.boolean().default(true),
+    /** Pages per activity: small enough to retry cheaply, large enough to keep history short. */
+    batchSize: z.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+
+export type CollectNotionDataInput = z.infer<typeof collectNotionDataInputSchema>;
+
 export const conversationInputSchema = z
   .object({
     /** Defaults to the workflow id (the conversation id). */
@@ -41,6 +59,7 @@ export type ConversationInput = z.infer<typeof conversationInputSchema>;
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
+  collectNotionData: collectNotionDataInputSchema,
   conversation: conversationInputSchema,
 } as const;
 
@@ -78,5 +97,6 @@ export function parseWorkflowInput<W extends WorkflowWithInput>(
       },
     );
   }
+  // TypeScript cannot narrow the schema union by W; the lookup above guarantees the type.
   return parsed.data as WorkflowInput<W>;
 }

@@ -1,12 +1,15 @@
 // Opens the clients activities depend on, once per worker process, and closes them on shutdown.
 import type { Config } from '../config/environment.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
+import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
 
 export interface WorkerDependencies {
   config: Config;
   storage: ObjectStorage;
   mongo: MongoDatabase;
+  /** Notion behind one throttle shared by every activity of this worker. */
+  notion: NotionGateway;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,7 @@ export async function openDependencies(config: Config): Promise<WorkerDependenci
     config,
     storage,
     mongo,
+    notion: createNotionGateway(config.notion),
     async close() {
       storage.close();
       await mongo.close();

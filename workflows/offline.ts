@@ -1,2 +1,3 @@
 // Every workflow the offline worker serves. The worker bundles this module.
 export { roundTrip } from './round-trip.js';
+export { collectNotionData } from './collect-notion-data.js';

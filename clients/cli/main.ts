@@ -7,6 +7,7 @@ import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
 import { ModelPullError } from '../../integrations/local-models/model-store.js';
+import { registerImportCommand } from './import-command.js';
 import { InvalidConversationIdError, registerAskCommand } from './ask-command.js';
 import { registerInfraCommand } from './infra-command.js';
 import { registerModelsCommand } from './models-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerAskCommand(program);
   registerScheduleCommand(program);
   registerModelsCommand(program);
+  registerImportCommand(program);
   return program;
 }
 
