@@ -2,9 +2,9 @@ import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
 import { createAgentActivities } from '../activities/agent-activities.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
-import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
+import { createChatModel } from '../integrations/llm/create-chat-model.js';
 import type { Summarizer } from '../integrations/llm/summarizer.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
 import { createMongoKeywordRetriever, type Retriever } from '../integrations/search/retriever.js';
@@ -20,22 +20,24 @@ export interface AgentWorkerOptions {
   summarizer?: Summarizer;
 }
 
-/** The configured chat model. Model providers plug in here. */
-// eslint-disable-next-line @typescript-eslint/require-await -- providers load asynchronously
-export async function createConfiguredChatModel(_config: Config): Promise<ChatModel> {
-  throw new SecondBrainError(
-    'validation',
-    'No chat model provider is available in this build; pass one to createAgentWorker',
-  );
-}
-
 /** The agent's worker, on its own task queue so offline pipelines never slow answers. */
 export async function createAgentWorker(
   config: Config,
   options: AgentWorkerOptions = {},
 ): Promise<RunningWorker> {
-  const llm = options.llm ?? (await createConfiguredChatModel(config));
-  const mongo = await connectMongo(config.mongodb);
+  const ownModel = options.llm ? undefined : await createChatModel(config.models);
+  const llm = options.llm ?? ownModel!;
+  const dispose = async () => {
+    if (ownModel && 'dispose' in ownModel && typeof ownModel.dispose === 'function')
+      await (ownModel.dispose as () => Promise<void>)();
+  };
+  let mongo;
+  try {
+    mongo = await connectMongo(config.mongodb);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
   return createWorker(config, {
     taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
     workflows: 'agent',
@@ -48,7 +50,10 @@ export async function createAgentWorker(
         summarizer: options.summarizer,
       }),
     },
-    onClose: () => mongo.close(),
+    onClose: async () => {
+      await mongo.close();
+      await dispose();
+    },
     workerOptions: options.workerOptions,
   });
 }
