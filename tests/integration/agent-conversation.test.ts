@@ -9,7 +9,7 @@ import { createRoutes } from '../../clients/http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../../clients/http/http-server.js';
 import { connectClient } from '../../clients/temporal-client.js';
 import { NO_ANSWER, type TurnResult } from '../../domain/agent.js';
-import { COLLECTIONS } from '../../domain/names.js';
+import { COLLECTIONS, TASK_QUEUES } from '../../domain/names.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createMongoKeywordRetriever } from '../../integrations/search/retriever.js';
 import { createAgentWorker } from '../../workers/agent-worker.js';
@@ -17,7 +17,7 @@ import type { RunningWorker } from '../../workers/create-worker.js';
 import { AGENT_CORPUS, seedCorpus } from '../support/agent-corpus.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { createScriptedChatModel } from '../support/scripted-chat-model.js';
-import { testConfig, uniqueName } from '../support/test-environment.js';
+import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
 
 describe('conversation workflow: the agent loop, durable turns and the HTTP API', () => {
   const database = `agent_${randomUUID().slice(0, 8)}`;
@@ -241,5 +241,48 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     const html = await fetch(`${server.url}/`);
     assert.match(html.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     assert.match(await html.text(), /Second Brain/);
+  });
+
+  it('the CLI asks with --json and as text, continuing a conversation', async () => {
+    // `ask` targets the shared agent queue, so serve it for this test.
+    const shared = await createAgentWorker(config, {
+      taskQueue: TASK_QUEUES.agent,
+      llm: createScriptedChatModel(),
+    });
+    const running = shared.run();
+    try {
+      const json = await runCli(['ask', 'How do I water a bonsai?', '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      const output = lastJsonLine(json.stdout) as {
+        answer: string;
+        sources: { n: number; url: string; title: string }[];
+        conversationId: string;
+      };
+      assert.deepEqual(Object.keys(output).sort(), ['answer', 'conversationId', 'sources']);
+      assert.deepEqual(output.sources, [
+        { n: 1, url: 'https://notes.example.test/bonsai', title: 'Bonsai watering' },
+      ]);
+      assert.match(output.answer, /\[1\]/);
+
+      const text = await runCli([
+        'ask',
+        'And the sourdough starter?',
+        '--conversation',
+        output.conversationId,
+      ]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /Sources:\n {2}\[1\] Sourdough starter care https:\/\/notes/);
+      const turns = await mongo.db
+        .collection(COLLECTIONS.conversationTurns)
+        .countDocuments({ conversationId: output.conversationId });
+      assert.equal(turns, 2);
+
+      const invalid = await runCli(['ask', 'hi', '--conversation', 'bad id!']);
+      assert.equal(invalid.code, 1);
+      assert.match(invalid.stderr, /--conversation must be 8-64 letters/);
+    } finally {
+      await shared.shutdown();
+      await running;
+    }
   });
 });
