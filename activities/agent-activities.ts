@@ -393,6 +393,14 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
         { role: 'user', content: input.question },
         ...stepMessages(records),
       ];
+      // An audit of every real model invocation: the crash tests count them per step.
+      await dependencies.mongo.db.collection(COLLECTIONS.agentModelCalls).insertOne({
+        turnId: input.turnId,
+        step: input.step,
+        provider: llm.provider,
+        model: llm.modelId,
+        at: new Date(),
+      });
       const started = Date.now();
       const response = await withHeartbeat(() =>
         llm.chat({

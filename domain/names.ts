@@ -58,6 +58,7 @@ export const COLLECTIONS = {
   conversations: 'conversations',
   conversationTurns: 'conversation_turns',
   agentSteps: 'agent_steps',
+  agentModelCalls: 'agent_model_calls',
   turnEvents: 'turn_events',
 } as const;
 
