@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,8 +35,14 @@ const modelActivities = proxyActivities<AgentActivities>({
   heartbeatTimeout: '10 seconds',
   retry,
 });
-const toolActivities = proxyActivities<AgentActivities>({
+// Tool calls and finishing a turn are quick and idempotent (stored by turn and step): local
+// activities, so they skip a round trip through the server each (see bench/agent-overhead.ts).
+const localActivities = proxyLocalActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',
+  retry,
+});
+const summaryActivities = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
   retry,
 });
@@ -79,8 +86,8 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
         const result = await runAgentTurn(
           {
             agentModelStep: modelActivities.agentModelStep,
-            agentToolStep: toolActivities.agentToolStep,
-            agentFinishTurn: toolActivities.agentFinishTurn,
+            agentToolStep: localActivities.agentToolStep,
+            agentFinishTurn: localActivities.agentFinishTurn,
           },
           {
             conversationId,
@@ -130,10 +137,13 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
     if (!rollOver && (busy || turnCount !== turnsBefore)) continue;
     await condition(allHandlersFinished);
     if (!rollOver) return { conversationId, turnCount };
-    summary = await toolActivities.agentSummarizeConversation({
+    summary = await summaryActivities.agentSummarizeConversation({
       conversationId,
       previousSummary: summary,
     });
+    // A question that arrived while summarizing is answered in this run before rolling over:
+    // continuing as new with an update in flight would fail that update.
+    await condition(() => !busy && allHandlersFinished());
     await continueAsNew<typeof conversation>({ ...parsed, conversationId, summary, turnCount });
   }
 }
