@@ -1,5 +1,6 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
 import { createCollectionActivities } from './collection-activities.js';
+import { createRefreshActivities } from './refresh-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
@@ -11,5 +12,6 @@ export function createOfflineActivities(
     ...createWorkflowInputActivities(),
     ...createRoundTripActivities(dependencies),
     ...createCollectionActivities(dependencies),
+    ...createRefreshActivities(dependencies),
   };
 }

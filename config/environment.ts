@@ -113,6 +113,8 @@ export const environmentSchema = z.object({
     .pipe(z.number().int().min(1).optional()),
   // A dedicated Hugging Face endpoint serving feature extraction.
   HF_EMBEDDING_ENDPOINT_URL: optionalUrl,
+  // CPU threads of the local embedding model (onnxruntime intra-op threads).
+  EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
 
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
@@ -206,6 +208,7 @@ export interface Config {
       readonly model: string;
       readonly baseUrl: string | undefined;
       readonly dimensions: number | undefined;
+      readonly threads: number;
       readonly timeoutMs: number;
       readonly apiKey: string | undefined;
       readonly endpointUrl: string | undefined;
@@ -314,6 +317,7 @@ export function loadConfig(
         model: env.EMBEDDING_MODEL ?? DEFAULT_MODELS.embeddings[env.EMBEDDING_PROVIDER],
         baseUrl: env.EMBEDDING_BASE_URL,
         dimensions: env.EMBEDDING_DIMENSIONS,
+        threads: env.EMBEDDING_THREADS,
         timeoutMs: env.LLM_TIMEOUT_MS,
         apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
         endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,

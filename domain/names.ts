@@ -26,6 +26,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Collects changed Notion database pages as Markdown documents into S3.',
   },
+  refresh: {
+    workflowType: 'refreshKnowledgeBase',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Runs collect (when Notion is configured), then ETL, then RAG indexing.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }

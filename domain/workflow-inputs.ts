@@ -31,6 +31,22 @@ export const collectNotionDataInputSchema = z
 
 export type CollectNotionDataInput = z.infer<typeof collectNotionDataInputSchema>;
 
+/**
+ * The refresh workflow passes each stage its own input (validated again by the stage itself),
+ * so `{}` runs collect, ETL and RAG indexing with their defaults.
+ */
+export const refreshKnowledgeBaseInputSchema = z
+  .object({
+    collect: collectNotionDataInputSchema.optional(),
+    etl: z.record(z.string(), z.unknown()).optional(),
+    rag: z.record(z.string(), z.unknown()).optional(),
+    /** Stages finished under this key are reused: re-running with it redoes only what failed. */
+    refreshKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type RefreshKnowledgeBaseInput = z.infer<typeof refreshKnowledgeBaseInputSchema>;
+
 export const conversationInputSchema = z
   .object({
     /** Defaults to the workflow id (the conversation id). */
@@ -60,6 +76,7 @@ export type ConversationInput = z.infer<typeof conversationInputSchema>;
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
   collectNotionData: collectNotionDataInputSchema,
+  refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
   conversation: conversationInputSchema,
 } as const;
 

@@ -1,5 +1,12 @@
 // Opens the clients activities depend on, once per worker process, and closes them on shutdown.
+import { Runtime } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
+import { COLLECTIONS } from '../domain/names.js';
+import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
+import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
+import type { ChatModel } from '../integrations/llm/chat-model.js';
+import { createChatModel } from '../integrations/llm/create-chat-model.js';
+import { withResponseCache, type CachedChatResponse } from '../integrations/llm/response-cache.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
@@ -10,19 +17,76 @@ export interface WorkerDependencies {
   mongo: MongoDatabase;
   /** Notion behind one throttle shared by every activity of this worker. */
   notion: NotionGateway;
+  /** The configured chat model behind the response cache; undefined when it could not load. */
+  llm: ChatModel | undefined;
+  embeddings: EmbeddingModel | undefined;
+  /** Why a model is missing (e.g. "run second-brain models pull"), for clear activity errors. */
+  modelProblems: string[];
   close(): Promise<void>;
 }
 
-export async function openDependencies(config: Config): Promise<WorkerDependencies> {
+type Disposable = { dispose?: () => Promise<void> };
+
+async function loadModels(config: Config, mongo: MongoDatabase) {
+  const problems: string[] = [];
+  let llm: (ChatModel & Disposable) | undefined;
+  let embeddings: (EmbeddingModel & Disposable) | undefined;
+  try {
+    llm = await createChatModel(config.models);
+  } catch (error) {
+    problems.push(
+      `chat model ${config.models.llm.provider}/${config.models.llm.model}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    embeddings = await createEmbeddingModel(config.models);
+  } catch (error) {
+    problems.push(
+      `embedding model ${config.models.embeddings.provider}/${config.models.embeddings.model}: ${(error as Error).message}`,
+    );
+  }
+  const cached =
+    llm && withResponseCache(llm, mongo.db.collection<CachedChatResponse>(COLLECTIONS.llmCache));
+  return {
+    llm: cached,
+    embeddings,
+    problems,
+    dispose: async () => {
+      await llm?.dispose?.();
+      await embeddings?.dispose?.();
+    },
+  };
+}
+
+export async function openDependencies(
+  config: Config,
+  options: { models?: boolean } = {},
+): Promise<WorkerDependencies> {
   const storage = createObjectStorage(config.s3);
   const mongo = await connectMongo(config.mongodb);
+  const models =
+    options.models === false
+      ? {
+          llm: undefined,
+          embeddings: undefined,
+          problems: ['models are not loaded in this process'],
+          dispose: async () => {},
+        }
+      : await loadModels(config, mongo);
+  // A worker without models still serves everything else; activities that need one say why.
+  for (const problem of models.problems)
+    Runtime.instance().logger.warn(`Model unavailable: ${problem}`);
   return {
     config,
     storage,
     mongo,
     notion: createNotionGateway(config.notion),
+    llm: models.llm,
+    embeddings: models.embeddings,
+    modelProblems: models.problems,
     async close() {
       storage.close();
+      await models.dispose();
       await mongo.close();
     },
   };

@@ -1,4 +1,3 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
   ActivityFailure,
   log,
@@ -11,13 +10,8 @@ import type {
   PageListing,
   createCollectionActivities,
 } from '../activities/collection-activities.js';
-import { SEARCH_ATTRIBUTES } from '../domain/names.js';
 import { parseInput } from './parse-input.js';
-
-const DOCUMENT_COUNT = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.documentCount.name,
-  SearchAttributeType.INT,
-);
+import { DOCUMENT_COUNT } from './search-attributes.js';
 
 type CollectionActivities = ReturnType<typeof createCollectionActivities>;
 

@@ -1,3 +1,4 @@
 // Every workflow the offline worker serves. The worker bundles this module.
 export { roundTrip } from './round-trip.js';
 export { collectNotionData } from './collect-notion-data.js';
+export { refreshKnowledgeBase } from './refresh-knowledge-base.js';

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
-import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
-import { createChatModel } from '../../integrations/llm/create-chat-model.js';
 import { LOCAL_MODELS } from '../../integrations/local-models/model-catalog.js';
 import { pullModel } from '../../integrations/local-models/model-store.js';
 import { describeError, note, printJson, printLine, table } from './output.js';
@@ -72,6 +70,10 @@ export function registerModelsCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
+      // Loaded here, not at start-up: the native model runtimes would slow every other command.
+      const { createChatModel } = await import('../../integrations/llm/create-chat-model.js');
+      const { createEmbeddingModel } =
+        await import('../../integrations/embeddings/create-embedding-model.js');
       const { llm: llmSettings, embeddings: embeddingSettings } = config.models;
       note(`chat model: ${llmSettings.provider} ${llmSettings.model}`);
       const chat = await check(async () => {

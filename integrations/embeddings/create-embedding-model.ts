@@ -9,7 +9,10 @@ export async function createEmbeddingModel(models: Config['models']): Promise<Em
   const settings = models.embeddings;
   switch (settings.provider) {
     case 'local':
-      return createLocalEmbeddingModel({ modelsDirectory: models.directory });
+      return createLocalEmbeddingModel({
+        modelsDirectory: models.directory,
+        threads: settings.threads,
+      });
     case 'openai':
       return createOpenAIEmbeddingModel({
         model: settings.model,

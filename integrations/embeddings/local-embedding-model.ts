@@ -13,6 +13,8 @@ export interface LocalEmbeddingModel extends EmbeddingModel {
 
 export async function createLocalEmbeddingModel(options: {
   modelsDirectory: string;
+  /** onnxruntime intra-op threads (EMBEDDING_THREADS). */
+  threads: number;
 }): Promise<LocalEmbeddingModel> {
   if (!isModelPulled(options.modelsDirectory, LOCAL_EMBEDDING))
     throw new SecondBrainError(
@@ -27,7 +29,12 @@ export async function createLocalEmbeddingModel(options: {
   const extractor: FeatureExtractionPipeline = await pipeline(
     'feature-extraction',
     LOCAL_EMBEDDING.name,
-    { dtype: 'q8', device: 'cpu' },
+    {
+      dtype: 'q8',
+      device: 'cpu',
+      // Few threads by default: on a shared, busy CPU spinning worker threads stall each other.
+      session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 },
+    },
   );
   return {
     provider: 'local',

@@ -160,6 +160,27 @@ class LocalBackend implements CompletionBackend {
         role: 'system',
         content: `Reply with JSON matching this schema: ${JSON.stringify(request.jsonSchema.schema)}`,
       });
+    // node-llama-cpp would silently drop the start of an over-long prompt; fail clearly instead,
+    // like the remote providers, so callers truncate with domain/token-budget.ts.
+    const promptTokens = messages.reduce(
+      (total, message) => total + this.countTokens(message.content) + 8,
+      0,
+    );
+    if (promptTokens + (request.maxTokens ?? 0) > this.contextWindow)
+      throw new SecondBrainError(
+        'permanent',
+        `local model ${this.modelId}: the input is longer than the context window ` +
+          `(about ${promptTokens} prompt tokens + ${request.maxTokens ?? 0} to generate > ${this.contextWindow})`,
+        {
+          details: {
+            provider: 'local',
+            model: this.modelId,
+            reason: 'context_length_exceeded',
+            promptTokens,
+            contextWindow: this.contextWindow,
+          },
+        },
+      );
     const { history, prompt } = toChatHistory(messages);
     const grammar = replySchema ? await this.grammarFor(replySchema) : undefined;
 

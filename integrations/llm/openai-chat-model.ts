@@ -73,7 +73,7 @@ class OpenAIBackend implements CompletionBackend {
       ...tokenLimit,
       response_format: request.jsonSchema && {
         type: 'json_schema',
-        json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema },
+        json_schema: jsonSchemaFormat(request.jsonSchema.name, request.jsonSchema.schema),
       },
       tools: request.tools?.map((tool) => ({
         type: 'function' as const,
@@ -132,6 +132,54 @@ export function openAIError(
     });
   }
   return modelNetworkError(identity, error);
+}
+
+/**
+ * OpenAI's strict structured outputs guarantee schema-shaped replies, but only for schemas whose
+ * objects list every property as required and forbid extra ones. Such schemas are sent strict
+ * (with additionalProperties: false made explicit); others go as plain json_schema and rely on
+ * validation and the corrective retry.
+ */
+export function jsonSchemaFormat(
+  name: string,
+  schema: Record<string, unknown>,
+): { name: string; schema: Record<string, unknown>; strict: boolean } {
+  const safeName = name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'response';
+  const strictSchema = toStrictSchema(schema);
+  return strictSchema
+    ? { name: safeName, schema: strictSchema as Record<string, unknown>, strict: true }
+    : { name: safeName, schema, strict: false };
+}
+
+function toStrictSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) {
+    const items = schema.map(toStrictSchema);
+    return items.includes(undefined) ? undefined : items;
+  }
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties') {
+      const entries = Object.entries(value as Record<string, unknown>).map(
+        ([property, child]) => [property, toStrictSchema(child)] as const,
+      );
+      if (entries.some(([, child]) => child === undefined)) return undefined;
+      result.properties = Object.fromEntries(entries);
+    } else if (typeof value === 'object' && value !== null) {
+      const child = toStrictSchema(value);
+      if (child === undefined) return undefined;
+      result[key] = child;
+    } else result[key] = value;
+  }
+  if (result.type === 'object' || result.properties) {
+    const properties = Object.keys((result.properties as Record<string, unknown>) ?? {});
+    const required = (result.required as string[] | undefined) ?? [];
+    if (properties.some((property) => !required.includes(property))) return undefined;
+    if (result.additionalProperties !== undefined && result.additionalProperties !== false)
+      return undefined;
+    result.additionalProperties = false;
+  }
+  return result;
 }
 
 function parseArguments(raw: string): unknown {

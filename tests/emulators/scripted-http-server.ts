@@ -8,6 +8,8 @@ export interface ScriptedReply {
   status?: number;
   headers?: Record<string, string>;
   body: unknown;
+  /** Answer only after this long (to provoke client timeouts). */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -63,11 +65,14 @@ export class ScriptedHttpServer {
         };
         this.requests.push(request);
         const reply = this.answer(request);
-        outgoing.writeHead(reply.status ?? 200, {
-          'content-type': 'application/json',
-          ...reply.headers,
-        });
-        outgoing.end(JSON.stringify(reply.body));
+        setTimeout(() => {
+          if (outgoing.destroyed) return;
+          outgoing.writeHead(reply.status ?? 200, {
+            'content-type': 'application/json',
+            ...reply.headers,
+          });
+          outgoing.end(JSON.stringify(reply.body));
+        }, reply.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -76,6 +81,7 @@ export class ScriptedHttpServer {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 

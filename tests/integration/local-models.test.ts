@@ -82,6 +82,19 @@ describe('local chat model (SmolLM2-135M-Instruct via node-llama-cpp)', () => {
     assert.equal(model.contextWindow, 2048);
   });
 
+  it('refuses an input longer than the context window with a non-retryable failure', async () => {
+    await assert.rejects(
+      model.chat({ messages: [{ role: 'user', content: 'word '.repeat(3000) }], maxTokens: 10 }),
+      (error: unknown) => {
+        assert.ok(error instanceof SecondBrainError);
+        assert.equal(error.kind, 'permanent');
+        assert.equal(error.retryable, false);
+        assert.match(error.message, /local model SmolLM2-135M-Instruct-Q4_1: .*context window/);
+        return true;
+      },
+    );
+  });
+
   it('names the missing model and the command that fetches it', async () => {
     await assert.rejects(
       createLocalChatModel({ modelsDirectory: '/nonexistent', contextSize: 512, threads: 1 }),

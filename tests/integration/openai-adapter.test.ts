@@ -77,10 +77,17 @@ describe('OpenAI chat model against the wire-format emulator', () => {
     const sent = emulator.requests.at(-1)!.body as {
       response_format: {
         type: string;
-        json_schema: { name: string; schema: { properties: object } };
+        json_schema: {
+          name: string;
+          strict: boolean;
+          schema: { properties: object; additionalProperties: boolean };
+        };
       };
     };
     assert.equal(sent.response_format.type, 'json_schema');
+    // Every property is required, so the schema qualifies for strict structured outputs.
+    assert.equal(sent.response_format.json_schema.strict, true);
+    assert.equal(sent.response_format.json_schema.schema.additionalProperties, false);
     assert.equal(sent.response_format.json_schema.name, 'note_score');
     assert.deepEqual(Object.keys(sent.response_format.json_schema.schema.properties), [
       'title',
@@ -179,6 +186,25 @@ describe('OpenAI chat model against the wire-format emulator', () => {
     await assert.rejects(
       model.chat({ messages: [{ role: 'user', content: 'hi' }] }),
       isModelError('transient', true),
+    );
+  });
+
+  it('maps a timeout to a retryable transient failure', async () => {
+    const impatient = createOpenAIChatModel({
+      model: 'gpt-4o-mini',
+      apiKey: OPENAI_EMULATOR_KEY,
+      baseUrl: `${emulator.url}/v1`,
+      contextSize: 4096,
+      timeoutMs: 200,
+    });
+    emulator.enqueue('chat', { ...openAIChatReply({ content: 'late' }), delayMs: 2000 });
+    await assert.rejects(
+      impatient.chat({ messages: [{ role: 'user', content: 'hi' }] }),
+      (error: unknown) => {
+        isModelError('transient', true)(error);
+        assert.match((error as Error).message, /timed out/);
+        return true;
+      },
     );
   });
 

@@ -56,6 +56,26 @@ describe('configuration', () => {
     );
   });
 
+  it('defaults to the local models and resolves each provider default model', () => {
+    const local = loadConfig({}, '/srv/app');
+    assert.equal(local.models.directory, '/srv/app/.models');
+    assert.equal(local.models.llm.provider, 'local');
+    assert.equal(local.models.llm.model, 'SmolLM2-135M-Instruct-Q4_1');
+    assert.equal(local.models.embeddings.model, 'all-MiniLM-L6-v2');
+    const remote = loadConfig({
+      LLM_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'sk-test',
+      EMBEDDING_PROVIDER: 'huggingface',
+      HF_TOKEN: 'hf_test',
+      EMBEDDING_DIMENSIONS: '768',
+    });
+    assert.equal(remote.models.llm.model, 'gpt-4o-mini');
+    assert.equal(remote.models.llm.apiKey, 'sk-test');
+    assert.equal(remote.models.embeddings.apiKey, 'hf_test');
+    assert.equal(remote.models.embeddings.dimensions, 768);
+    assert.throws(() => loadConfig({ LLM_PROVIDER: 'anthropic' }), /LLM_PROVIDER/);
+  });
+
   it('.env.example documents every variable of the schema, and no other', () => {
     const example = readFileSync(path.join(repositoryRoot, '.env.example'), 'utf8');
     const documented = new Set(
