@@ -1,17 +1,27 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
 import { createCollectionActivities } from './collection-activities.js';
 import { createRefreshActivities } from './refresh-activities.js';
+import { createDatasetActivities } from './dataset-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
-  dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'>,
+  dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'> &
+    Partial<Pick<WorkerDependencies, 'llm' | 'modelProblems' | 'datasetHub'>>,
 ) {
   return {
     ...createWorkflowInputActivities(),
     ...createRoundTripActivities(dependencies),
     ...createCollectionActivities(dependencies),
     ...createRefreshActivities(dependencies),
+    ...createDatasetActivities({
+      storage: dependencies.storage,
+      mongo: dependencies.mongo,
+      llm: dependencies.llm,
+      modelProblems: dependencies.modelProblems,
+      hub: dependencies.datasetHub,
+      defaultHubRepo: dependencies.config.huggingFaceHub.datasetRepo,
+    }),
   };
 }

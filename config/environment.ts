@@ -116,6 +116,16 @@ export const environmentSchema = z.object({
   // CPU threads of the local embedding model (onnxruntime intra-op threads).
   EMBEDDING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
 
+  // Hugging Face Hub, where `generateDataset` publishes dataset versions (push: true).
+  // Uses HF_TOKEN (above; it needs write access): unset = publishing is refused with an auth error.
+  HF_HUB_URL: z.url().default('https://huggingface.co'),
+  // "namespace/name" of the dataset repo; the workflow input's hubRepo overrides it.
+  DATASET_REPO: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
+      .optional(),
+  ),
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
   // continues as new with a summary of the older turns.
@@ -213,6 +223,12 @@ export interface Config {
       readonly apiKey: string | undefined;
       readonly endpointUrl: string | undefined;
     };
+  };
+  readonly huggingFaceHub: {
+    /** Never log it. */
+    readonly token: string | undefined;
+    readonly url: string;
+    readonly datasetRepo: string | undefined;
   };
   readonly agent: {
     readonly maxSteps: number;
@@ -322,6 +338,11 @@ export function loadConfig(
         apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
         endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,
       },
+    },
+    huggingFaceHub: {
+      token: env.HF_TOKEN,
+      url: env.HF_HUB_URL.replace(/\/$/, ''),
+      datasetRepo: env.DATASET_REPO,
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,

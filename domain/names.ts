@@ -31,6 +31,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Runs collect (when Notion is configured), then ETL, then RAG indexing.',
   },
+  dataset: {
+    workflowType: 'generateDataset',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -59,6 +64,8 @@ export const COLLECTIONS = {
   collectionCursors: 'collection_cursors',
   /** Per Notion page: the last_edited_time of the version stored in S3, and whether archived. */
   notionPages: 'notion_pages',
+  /** One teacher answer per (document content, loop, teacher, prompt): the dataset's LLM work. */
+  datasetSamples: 'dataset_samples',
   /** The agent: one document per conversation, per finished turn, per agent step, per UI event. */
   conversations: 'conversations',
   conversationTurns: 'conversation_turns',
@@ -79,4 +86,5 @@ export const STORAGE_PREFIXES = {
   roundTrip: 'round-trip/',
   documents: 'documents/',
   runs: 'runs/',
+  datasets: 'datasets/',
 } as const;

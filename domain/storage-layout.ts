@@ -5,6 +5,10 @@
 //   runs/import/<runId>/manifest.json     the same for an import
 //   runs/etl/<runId>/...                  ETL snapshots and failure reports
 //   round-trip/<workflowId>.txt           the foundation's smoke test
+//   datasets/<name>/<version>/            one dataset version (DATASET_FILES in dataset-card.ts):
+//       train.jsonl, validation.jsonl, test.jsonl   {"instruction","answer"} per line
+//       README.md                                   the dataset card
+//       content-length.svg, quality-score.svg       the charts the card shows
 
 export const DOCUMENTS_PREFIX = 'documents/';
 
@@ -25,4 +29,11 @@ export function runPrefix(kind: RunKind, runId: string): string {
 
 export function runManifestKey(kind: RunKind, runId: string): string {
   return `${runPrefix(kind, runId)}manifest.json`;
+}
+
+export const DATASETS_PREFIX = 'datasets/';
+
+/** The folder of one dataset version; its files are named by DATASET_FILES. */
+export function datasetVersionPrefix(datasetName: string, version: string): string {
+  return `${DATASETS_PREFIX}${datasetName}/${version}/`;
 }

@@ -47,6 +47,56 @@ export const refreshKnowledgeBaseInputSchema = z
 
 export type RefreshKnowledgeBaseInput = z.infer<typeof refreshKnowledgeBaseInputSchema>;
 
+const splitRatio = z.number().min(0).max(1);
+
+export const generateDatasetInputSchema = z
+  .object({
+    /** Documents scored below this (or not scored: null) are left out. */
+    minQualityScore: z.number().min(0).max(1).default(0.3),
+    /** Documents with less content than this (characters) are left out. */
+    minChars: z.number().int().min(0).default(50),
+    /** The summary limit the prompt asks for; answers over twice this are dropped. */
+    maxSummaryChars: z.number().int().min(16).max(20_000).default(256),
+    /** Summaries per document, at temperatures 0, step, 2*step... (0, 0.125, 0.25, 0.375). */
+    augmentationLoops: z.number().int().min(1).max(16).default(4),
+    temperatureStep: z.number().min(0).max(0.5).default(0.125),
+    splits: z
+      .object({
+        train: splitRatio.default(0.8),
+        validation: splitRatio.default(0.1),
+        test: splitRatio.default(0.1),
+      })
+      .strict()
+      .refine(
+        (ratios) => Math.abs(ratios.train + ratios.validation + ratios.test - 1) < 1e-6,
+        'train + validation + test must be 1',
+      )
+      .default({ train: 0.8, validation: 0.1, test: 0.1 }),
+    seed: z.number().int().default(42),
+    /** At most this many documents (in id order); unset = all that pass the filter. */
+    limit: z.number().int().min(1).optional(),
+    /** The teacher model's id; unset = whatever chat model the worker serves. */
+    teacherModel: z.string().min(1).optional(),
+    /** The student's context window in tokens: instructions are fit to it. */
+    studentContextTokens: z.number().int().min(256).max(1_000_000).default(2048),
+    datasetName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,95}$/, 'lowercase letters, digits, ".", "_" and "-"')
+      .default('second-brain-summarization'),
+    /** Publish the version to the Hugging Face Hub (needs HF_TOKEN). */
+    push: z.boolean().default(false),
+    /** "namespace/name" on the Hub; unset = DATASET_REPO. */
+    hubRepo: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
+      .optional(),
+    /** Documents per distillation activity (each heartbeats and resumes within its batch). */
+    batchSize: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
+export type GenerateDatasetInput = z.infer<typeof generateDatasetInputSchema>;
+
 export const conversationInputSchema = z
   .object({
     /** Defaults to the workflow id (the conversation id). */
@@ -77,6 +127,7 @@ export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
   collectNotionData: collectNotionDataInputSchema,
   refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
+  generateDataset: generateDatasetInputSchema,
   conversation: conversationInputSchema,
 } as const;
 

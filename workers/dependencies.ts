@@ -7,6 +7,7 @@ import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
 import { withResponseCache, type CachedChatResponse } from '../integrations/llm/response-cache.js';
+import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
@@ -22,6 +23,8 @@ export interface WorkerDependencies {
   embeddings: EmbeddingModel | undefined;
   /** Why a model is missing (e.g. "run second-brain models pull"), for clear activity errors. */
   modelProblems: string[];
+  /** The Hugging Face Hub client for dataset publishing; undefined without HF_TOKEN. */
+  datasetHub?: DatasetHub;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function openDependencies(
   // A worker without models still serves everything else; activities that need one say why.
   for (const problem of models.problems)
     Runtime.instance().logger.warn(`Model unavailable: ${problem}`);
+  const { token, url } = config.huggingFaceHub;
   return {
     config,
     storage,
@@ -84,6 +88,8 @@ export async function openDependencies(
     llm: models.llm,
     embeddings: models.embeddings,
     modelProblems: models.problems,
+    datasetHub:
+      token === undefined ? undefined : createDatasetHub({ accessToken: token, hubUrl: url }),
     async close() {
       storage.close();
       await models.dispose();

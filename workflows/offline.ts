@@ -2,3 +2,4 @@
 export { roundTrip } from './round-trip.js';
 export { collectNotionData } from './collect-notion-data.js';
 export { refreshKnowledgeBase } from './refresh-knowledge-base.js';
+export { generateDataset } from './generate-dataset.js';

@@ -1,0 +1,97 @@
+// Histograms as hand-written SVG: the dataset card shows the content length and quality score
+// distributions as pictures, without a plotting library. Pure functions of the values.
+
+export interface HistogramBin {
+  /** Inclusive lower edge. */
+  from: number;
+  /** Exclusive upper edge (inclusive for the last bin). */
+  to: number;
+  count: number;
+}
+
+/** Equal-width bins over [min, max]; a single value or an empty list still gives bins. */
+export function histogramBins(
+  values: readonly number[],
+  options: { bins: number; min?: number; max?: number },
+): HistogramBin[] {
+  const finite = values.filter((value) => Number.isFinite(value));
+  const min = options.min ?? (finite.length > 0 ? Math.min(...finite) : 0);
+  let max = options.max ?? (finite.length > 0 ? Math.max(...finite) : 1);
+  if (max <= min) max = min + 1;
+  const width = (max - min) / options.bins;
+  const bins: HistogramBin[] = Array.from({ length: options.bins }, (_, index) => ({
+    from: min + index * width,
+    to: index === options.bins - 1 ? max : min + (index + 1) * width,
+    count: 0,
+  }));
+  for (const value of finite) {
+    if (value < min || value > max) continue;
+    // The epsilon keeps a value on an edge (0.3 with width 0.1) out of the bin below it.
+    const index = Math.min(options.bins - 1, Math.floor((value - min) / width + 1e-9));
+    bins[index]!.count++;
+  }
+  return bins;
+}
+
+function escapeXml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
+}
+
+function formatEdge(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100
+    ? String(Math.round(value))
+    : value.toFixed(2).replace(/\.?0+$/, '');
+}
+
+/**
+ * A bar chart of histogram bins: one bar per bin with its count above it, the lower edges
+ * along the x axis, a title and an axis label. Output is deterministic (no ids, no dates).
+ */
+export function histogramSvg(options: {
+  title: string;
+  xLabel: string;
+  bins: readonly HistogramBin[];
+  width?: number;
+  height?: number;
+}): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 320;
+  const margin = { top: 40, right: 20, bottom: 56, left: 48 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const maxCount = Math.max(1, ...options.bins.map((bin) => bin.count));
+  const barWidth = plotWidth / Math.max(1, options.bins.length);
+  const bars = options.bins.map((bin, index) => {
+    const barHeight = (bin.count / maxCount) * plotHeight;
+    const x = margin.left + index * barWidth;
+    const y = margin.top + plotHeight - barHeight;
+    return [
+      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, barWidth - 2).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#4c78a8"><title>${escapeXml(`${formatEdge(bin.from)}–${formatEdge(bin.to)}: ${bin.count}`)}</title></rect>`,
+      `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle" font-size="11">${bin.count}</text>`,
+      `<text x="${x.toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatEdge(bin.from))}</text>`,
+    ].join('');
+  });
+  const last = options.bins.at(-1);
+  const lastEdge =
+    last === undefined
+      ? ''
+      : `<text x="${(margin.left + plotWidth).toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatEdge(last.to))}</text>`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(options.title)}</text>`,
+    `<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${margin.left + plotWidth}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
+    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
+    ...bars,
+    lastEdge,
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">${escapeXml(options.xLabel)}</text>`,
+    `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">count</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}
