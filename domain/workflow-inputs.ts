@@ -145,6 +145,31 @@ export const etlInputSchema = z
 
 export type EtlInput = z.infer<typeof etlInputSchema>;
 
+export const conversationInputSchema = z
+  .object({
+    /** Defaults to the workflow id (the conversation id). */
+    conversationId: z.string().max(64).default(''),
+    /** Summary of the turns before this run (carried over by continue-as-new). */
+    summary: z.string().max(4_000).default(''),
+    /** Turns answered in earlier runs of this conversation. */
+    turnCount: z.number().int().min(0).default(0),
+    /** Model steps per turn at most (AGENT_MAX_STEPS); the last one must answer. */
+    maxSteps: z.number().int().min(1).max(20).default(4),
+    /** Search with the question before the first model step (AGENT_SEARCH_FIRST). */
+    searchFirst: z.boolean().default(true),
+    /** Turns per run before continue-as-new with a summary of the older ones. */
+    turnsPerRun: z.number().int().min(1).max(500).default(20),
+    /** A conversation idle this long completes (a new question starts a new run). */
+    idleTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 60),
+  })
+  .strict();
+
+export type ConversationInput = z.infer<typeof conversationInputSchema>;
+
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
   roundTrip: roundTripInputSchema,
@@ -152,6 +177,7 @@ export const WORKFLOW_INPUT_SCHEMAS = {
   refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
   generateDataset: generateDatasetInputSchema,
   etl: etlInputSchema,
+  conversation: conversationInputSchema,
 } as const;
 
 export type WorkflowWithInput = keyof typeof WORKFLOW_INPUT_SCHEMAS;
