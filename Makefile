@@ -1,6 +1,6 @@
 # The two quickstart commands. Each installs whatever is missing first (npm packages here;
 # server binaries into .tools/ on first use), printing what it does.
-.PHONY: start test install check
+.PHONY: start test install check system-packages
 
 node_modules/.install-stamp: package.json package-lock.json
 	@echo "==> Installing npm dependencies (npm ci)..."
@@ -9,12 +9,16 @@ node_modules/.install-stamp: package.json package-lock.json
 
 install: node_modules/.install-stamp
 
+## Debian packages the tests use (chromium for the web UI test); quiet when present.
+system-packages:
+	@bash scripts/install-system-packages.sh
+
 ## Run the whole platform on the embedded default (Ctrl-C stops what it started).
 start: install
 	node bin/second-brain.mjs start
 
 ## Type-check, lint, format-check, then run every test against real servers.
-test: install
+test: install system-packages
 	@echo "==> Type-checking, linting and format-checking..."
 	npm run --silent check
 	@echo "==> Running tests (starts Temporal, FerretDB and an S3 server on free ports)..."

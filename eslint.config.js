@@ -114,4 +114,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The web chat UI runs in the browser, served as it is (no build step).
+    files: ['clients/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -3,13 +3,17 @@ import { createCollectionActivities } from './collection-activities.js';
 import { createRagActivities } from './rag-activities.js';
 import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
+import { createEtlActivities } from './etl-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
   dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'> &
-    Partial<Pick<WorkerDependencies, 'embeddings' | 'llm' | 'modelProblems' | 'datasetHub'>>,
+    Partial<Pick<WorkerDependencies, 'embeddings' | 'llm' | 'modelProblems' | 'datasetHub'>> & {
+      /** Tests shorten the crawler's retry backoff. */
+      crawlRetryBackoffMs?: number;
+    },
 ) {
   return {
     ...createWorkflowInputActivities(),
@@ -25,5 +29,6 @@ export function createOfflineActivities(
       hub: dependencies.datasetHub,
       defaultHubRepo: dependencies.config.huggingFaceHub.datasetRepo,
     }),
+    ...createEtlActivities(dependencies),
   };
 }

@@ -130,6 +130,12 @@ export const environmentSchema = z.object({
       .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
       .optional(),
   ),
+  // The agent: model steps per question at most (the last one must answer), whether to search
+  // with the question before the first step, and turns per conversation run before it
+  // continues as new with a summary of the older turns.
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(4),
+  AGENT_SEARCH_FIRST: booleanFlag.default(true),
+  AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
 });
 
 /** The model each provider uses when LLM_MODEL / EMBEDDING_MODEL are unset. */
@@ -231,6 +237,11 @@ export interface Config {
     readonly token: string | undefined;
     readonly url: string;
     readonly datasetRepo: string | undefined;
+  };
+  readonly agent: {
+    readonly maxSteps: number;
+    readonly searchFirst: boolean;
+    readonly turnsPerRun: number;
   };
 }
 
@@ -341,6 +352,11 @@ export function loadConfig(
       token: env.HF_TOKEN,
       url: env.HF_HUB_URL.replace(/\/$/, ''),
       datasetRepo: env.DATASET_REPO,
+    },
+    agent: {
+      maxSteps: env.AGENT_MAX_STEPS,
+      searchFirst: env.AGENT_SEARCH_FIRST,
+      turnsPerRun: env.AGENT_TURNS_PER_RUN,
     },
   };
 }

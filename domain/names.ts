@@ -41,6 +41,11 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
   },
+  etl: {
+    workflowType: 'etl',
+    taskQueue: TASK_QUEUES.offline,
+    description: 'Crawls every linked page, converts it to Markdown, scores it, stores it in raw.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -75,6 +80,19 @@ export const COLLECTIONS = {
   notionPages: 'notion_pages',
   /** One teacher answer per (document content, loop, teacher, prompt): the dataset's LLM work. */
   datasetSamples: 'dataset_samples',
+  /** The agent: one document per conversation, per finished turn, per agent step, per UI event. */
+  conversations: 'conversations',
+  conversationTurns: 'conversation_turns',
+  agentSteps: 'agent_steps',
+  agentModelCalls: 'agent_model_calls',
+  turnEvents: 'turn_events',
+} as const;
+
+/** The agent's conversation workflow and its message names (workflow id = conversation id). */
+export const AGENT = {
+  workflowType: 'conversation',
+  askUpdate: 'ask',
+  stateQuery: 'state',
 } as const;
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */

@@ -136,6 +136,79 @@ export const generateDatasetInputSchema = z
   .strict();
 
 export type GenerateDatasetInput = z.infer<typeof generateDatasetInputSchema>;
+export const etlInputSchema = z
+  .object({
+    /** Which documents to read: everything under documents/, or one collect/import run's manifest. */
+    source: z
+      .object({
+        kind: z.enum(['all', 'collect', 'import']).default('all'),
+        runId: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((source) => source.kind === 'all' || source.runId !== undefined, {
+        message: 'runId is required when kind is collect or import',
+        path: ['runId'],
+      })
+      .prefault({}),
+    crawl: z
+      .object({
+        maxConcurrency: z.number().int().min(1).max(256).default(16),
+        perHostConcurrency: z.number().int().min(1).max(64).default(4),
+        timeoutSecs: z.number().int().min(1).max(300).default(30),
+        maxRetries: z.number().int().min(0).max(10).default(3),
+        maxPageBytes: z.number().int().min(1_024).max(100_000_000).default(5_000_000),
+        maxRedirects: z.number().int().min(0).max(20).default(5),
+        respectRobotsTxt: z.boolean().default(true),
+        /** Hosts that may be crawled even when they resolve to loopback or private addresses. */
+        allowedHosts: z.array(z.string().min(1)).max(100).default([]),
+        /** URLs per crawl activity: the unit of retry, heartbeat and progress. */
+        batchSize: z.number().int().min(1).max(2_000).default(100),
+        /** Crawl activities run at once (politeness limits apply per activity). */
+        parallelBatches: z.number().int().min(1).max(16).default(1),
+      })
+      .strict()
+      .prefault({}),
+    scoring: z
+      .object({
+        useLlm: z.boolean().default(true),
+        /** Expected model id; the LLM stage is skipped (scores stay null) if the worker's differs. */
+        model: z.string().min(1).optional(),
+        /** Documents per LLM scoring activity. */
+        batchSize: z.number().int().min(1).max(500).default(16),
+      })
+      .strict()
+      .prefault({}),
+    /** Batches per workflow execution before continue-as-new keeps the history small. */
+    batchesPerExecution: z.number().int().min(1).max(1_000).default(200),
+  })
+  .strict();
+
+export type EtlInput = z.infer<typeof etlInputSchema>;
+
+export const conversationInputSchema = z
+  .object({
+    /** Defaults to the workflow id (the conversation id). */
+    conversationId: z.string().max(64).default(''),
+    /** Summary of the turns before this run (carried over by continue-as-new). */
+    summary: z.string().max(4_000).default(''),
+    /** Turns answered in earlier runs of this conversation. */
+    turnCount: z.number().int().min(0).default(0),
+    /** Model steps per turn at most (AGENT_MAX_STEPS); the last one must answer. */
+    maxSteps: z.number().int().min(1).max(20).default(4),
+    /** Search with the question before the first model step (AGENT_SEARCH_FIRST). */
+    searchFirst: z.boolean().default(true),
+    /** Turns per run before continue-as-new with a summary of the older ones. */
+    turnsPerRun: z.number().int().min(1).max(500).default(20),
+    /** A conversation idle this long completes (a new question starts a new run). */
+    idleTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 60),
+  })
+  .strict();
+
+export type ConversationInput = z.infer<typeof conversationInputSchema>;
 
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {
@@ -144,6 +217,8 @@ export const WORKFLOW_INPUT_SCHEMAS = {
   collectNotionData: collectNotionDataInputSchema,
   refreshKnowledgeBase: refreshKnowledgeBaseInputSchema,
   generateDataset: generateDatasetInputSchema,
+  etl: etlInputSchema,
+  conversation: conversationInputSchema,
 } as const;
 
 export type WorkflowWithInput = keyof typeof WORKFLOW_INPUT_SCHEMAS;

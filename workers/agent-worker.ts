@@ -1,18 +1,80 @@
-import type { WorkerOptions } from '@temporalio/worker';
+import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
+import { createAgentActivities } from '../activities/agent-activities.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
+import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
+import type { ChatModel } from '../integrations/llm/chat-model.js';
+import { createChatModel } from '../integrations/llm/create-chat-model.js';
+import type { Summarizer } from '../integrations/llm/summarizer.js';
+import { connectMongo } from '../integrations/mongo/mongo-database.js';
+import { createMongoKeywordRetriever, type Retriever } from '../integrations/search/retriever.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
+
+export interface AgentWorkerOptions {
+  taskQueue?: string;
+  workerOptions?: Partial<WorkerOptions>;
+  /** The chat model; the configured provider when omitted. */
+  llm?: ChatModel;
+  /** The retriever; keyword search over the `rag` collection when omitted. */
+  retriever?: Retriever;
+  summarizer?: Summarizer;
+}
+
+/**
+ * The configured chat model. When it cannot load (e.g. not pulled yet) the worker still serves,
+ * and each question fails at once with the reason instead of the worker refusing to start.
+ */
+async function loadChatModel(config: Config): Promise<ChatModel> {
+  try {
+    return await createChatModel(config.models);
+  } catch (error) {
+    const reason = `chat model ${config.models.llm.provider}/${config.models.llm.model} is unavailable: ${(error as Error).message}`;
+    Runtime.instance().logger.warn(reason);
+    return {
+      provider: config.models.llm.provider,
+      modelId: config.models.llm.model,
+      contextWindow: config.models.llm.contextSize,
+      countTokens: (text) => Math.ceil(text.length / 4),
+      chat: () => Promise.reject(new SecondBrainError('permanent', reason, { cause: error })),
+    };
+  }
+}
 
 /** The agent's worker, on its own task queue so offline pipelines never slow answers. */
 export async function createAgentWorker(
   config: Config,
-  options: { taskQueue?: string; workerOptions?: Partial<WorkerOptions> } = {},
+  options: AgentWorkerOptions = {},
 ): Promise<RunningWorker> {
+  const ownModel = options.llm ? undefined : await loadChatModel(config);
+  const llm = options.llm ?? ownModel!;
+  const dispose = async () => {
+    if (ownModel && 'dispose' in ownModel && typeof ownModel.dispose === 'function')
+      await (ownModel.dispose as () => Promise<void>)();
+  };
+  let mongo;
+  try {
+    mongo = await connectMongo(config.mongodb);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
   return createWorker(config, {
     taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
     workflows: 'agent',
-    activities: { ...createWorkflowInputActivities() },
+    activities: {
+      ...createWorkflowInputActivities(),
+      ...createAgentActivities({
+        mongo,
+        llm,
+        retriever: options.retriever ?? createMongoKeywordRetriever(mongo.db),
+        summarizer: options.summarizer,
+      }),
+    },
+    onClose: async () => {
+      await mongo.close();
+      await dispose();
+    },
     workerOptions: options.workerOptions,
   });
 }

@@ -1,3 +1,2 @@
-// Every workflow the agent worker serves. The conversation workflow (agent issue) lands here;
-// until then the agent worker serves its task queue with no workflow types.
-export {};
+// Every workflow the agent worker serves. The worker bundles this module.
+export { conversation } from './conversation.js';

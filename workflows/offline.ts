@@ -4,3 +4,4 @@ export { ragIndex } from './rag-index.js';
 export { collectNotionData } from './collect-notion-data.js';
 export { refreshKnowledgeBase } from './refresh-knowledge-base.js';
 export { generateDataset } from './generate-dataset.js';
+export { etl } from './etl.js';

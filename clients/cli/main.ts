@@ -8,6 +8,7 @@ import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
 import { ModelPullError } from '../../integrations/local-models/model-store.js';
 import { registerImportCommand } from './import-command.js';
+import { InvalidConversationIdError, registerAskCommand } from './ask-command.js';
 import { registerInfraCommand } from './infra-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { describeError, note } from './output.js';
@@ -28,6 +29,7 @@ const EXPECTED_ERRORS = [
   InvalidInputJsonError,
   InvalidSearchOptionError,
   ModelPullError,
+  InvalidConversationIdError,
 ];
 
 export function buildProgram(): Command {
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerSearchCommand(program);
   registerServeCommand(program);
+  registerAskCommand(program);
   registerScheduleCommand(program);
   registerModelsCommand(program);
   registerImportCommand(program);

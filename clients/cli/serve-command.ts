@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
+import { createAgentApi } from '../http/agent-routes.js';
 import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer } from '../http/http-server.js';
 import { note } from './output.js';
@@ -7,7 +8,9 @@ import { note } from './output.js';
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Serve the HTTP API and the Temporal UI codec endpoint (127.0.0.1 by default)')
+    .description(
+      'Serve the agent API, the web chat UI and the Temporal UI codec endpoint (127.0.0.1 by default)',
+    )
     .option('--port <port>', 'port to listen on (default SERVE_PORT)')
     .option(
       '--host <host>',
@@ -19,13 +22,14 @@ export function registerServeCommand(program: Command): void {
         ...(options.port ? { SERVE_PORT: options.port } : {}),
         ...(options.host ? { SERVE_HOST: options.host } : {}),
       });
+      const agent = createAgentApi(config);
       const server = await startHttpServer({
         host: config.serve.host,
         port: config.serve.port,
-        routes: createRoutes(config),
+        routes: createRoutes(config, agent),
         bearerToken: config.serve.apiToken,
       });
-      note(`Serving on ${server.url}`);
+      note(`Serving on ${server.url} (chat UI at ${server.url}/, API under ${server.url}/api/)`);
       if (config.temporal.encryptionKey) {
         note(
           `Codec endpoint for the Temporal UI: ${server.url}/codec (temporal server start-dev --ui-codec-endpoint ${server.url}/codec)`,
@@ -35,5 +39,6 @@ export function registerServeCommand(program: Command): void {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });
       await server.close();
+      await agent.close();
     });
 }

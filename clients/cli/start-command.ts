@@ -10,6 +10,7 @@ import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import { createAgentWorker } from '../../workers/agent-worker.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
+import { createAgentApi } from '../http/agent-routes.js';
 import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 import { connectClient, startPipeline, workflowUiUrl } from '../temporal-client.js';
@@ -37,6 +38,7 @@ export function registerStartCommand(program: Command): void {
     .option('--no-stay', 'exit after the refresh instead of serving until Ctrl-C')
     .action(async (options: { stay: boolean }) => {
       const config = loadConfig();
+      const agentApi = createAgentApi(config);
       const started: { workers: RunningWorker[]; server?: RunningHttpServer; services: string[] } =
         {
           workers: [],
@@ -47,6 +49,7 @@ export function registerStartCommand(program: Command): void {
         (stopping ??= (async () => {
           note('Stopping what this command started...');
           await started.server?.close();
+          await agentApi.close();
           await Promise.all(started.workers.map((worker) => worker.shutdown()));
           if (started.services.length > 0) await infrastructureDown(config);
         })());
@@ -114,7 +117,7 @@ export function registerStartCommand(program: Command): void {
         started.server = await startHttpServer({
           host: config.serve.host,
           port: config.serve.port,
-          routes: createRoutes(config),
+          routes: createRoutes(config, agentApi),
           bearerToken: config.serve.apiToken,
         });
         note('');

@@ -22,9 +22,11 @@ export function registerWorkerCommand(program: Command): void {
   worker
     .command('agent')
     .description(`Serve the agent's task queue (${TASK_QUEUES.agent})`)
-    .action(async () => {
-      const running = await createAgentWorker(loadConfig());
-      note(`Agent worker polling ${TASK_QUEUES.agent}. Ctrl-C to stop.`);
+    .option('--task-queue <name>', 'serve another task queue (tests, canaries)')
+    .action(async (options: { taskQueue?: string }) => {
+      const taskQueue = options.taskQueue ?? TASK_QUEUES.agent;
+      const running = await createAgentWorker(loadConfig(), { taskQueue });
+      note(`Agent worker polling ${taskQueue}. Ctrl-C to stop.`);
       await running.run();
     });
 }

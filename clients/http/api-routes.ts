@@ -1,10 +1,11 @@
 import type { Config } from '../../config/environment.js';
 import { createPayloadCodec } from '../../integrations/temporal/data-converter.js';
+import type { AgentApi } from './agent-routes.js';
 import { runCodec } from './codec-routes.js';
 import { HttpError, type Route } from './http-server.js';
 
 /** Routes of `second-brain serve`. Later features (the agent API, the chat UI) add theirs here. */
-export function createRoutes(config: Config): Route[] {
+export function createRoutes(config: Config, agent?: AgentApi): Route[] {
   const codec = createPayloadCodec(config);
   const codecRoute = (direction: 'encode' | 'decode'): Route => ({
     method: 'POST',
@@ -20,5 +21,6 @@ export function createRoutes(config: Config): Route[] {
     { method: 'GET', path: '/healthz', handle: async () => ({ ok: true }) },
     codecRoute('encode'),
     codecRoute('decode'),
+    ...(agent?.routes ?? []),
   ];
 }

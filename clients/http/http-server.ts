@@ -31,6 +31,8 @@ export interface Route {
   path: string;
   /** Origins allowed to call this route from a browser (CORS), e.g. the Temporal UI for the codec. */
   corsOrigins?: string[];
+  /** Served without the bearer token: static files holding no data (the web UI's code). */
+  public?: boolean;
   handle(context: RouteContext): Promise<unknown>;
 }
 
@@ -129,7 +131,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
       const route = candidates.find((candidate) => candidate.method === request.method);
       if (!route) throw new HttpError(candidates.length > 0 ? 405 : 404, 'Not found');
-      if (options.bearerToken) {
+      if (options.bearerToken && !route.public) {
         const header = request.headers.authorization ?? '';
         const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
         if (!tokensMatch(given, options.bearerToken))

@@ -118,7 +118,10 @@ export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
         const output = await uploadFiles({
           ...common,
           repo: { type: 'dataset', name: repo },
-          files: files.map((file) => ({ path: file.path, content: new Blob([file.content]) })),
+          files: files.map((file) => ({
+            path: file.path,
+            content: new Blob([Uint8Array.from(file.content)]),
+          })),
           commitTitle: message,
           // Xet needs the Hub's storage service; plain LFS/regular uploads work everywhere.
           useXet: false,

@@ -1,0 +1,161 @@
+// The agent from the outside: ask a question (a Workflow Update on the conversation workflow,
+// started if needed), list and read conversations, and follow a turn's events. The CLI's `ask`
+// and the HTTP API both go through here.
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/environment.js';
+import type {
+  ConversationRecord,
+  ConversationTurnRecord,
+  TurnEventRecord,
+} from '../activities/agent-activities.js';
+import type { TurnResult } from '../domain/agent.js';
+import { AGENT, COLLECTIONS, TASK_QUEUES } from '../domain/names.js';
+import type { ConversationInput } from '../domain/workflow-inputs.js';
+import { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './temporal-client.js';
+
+export const CONVERSATION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+export interface AskOptions {
+  question: string;
+  conversationId?: string;
+  /** Chosen by the caller so it can follow the turn's events before the answer arrives. */
+  turnId?: string;
+  taskQueue?: string;
+  trigger?: string;
+}
+
+export function newConversationId(): string {
+  return `conversation-${randomUUID()}`;
+}
+
+/** Asks a question in a conversation (started if it is not running) and waits for the answer. */
+export async function askQuestion(
+  client: Client,
+  config: Config,
+  options: AskOptions,
+): Promise<TurnResult> {
+  const conversationId = options.conversationId ?? newConversationId();
+  const turnId = options.turnId ?? randomUUID();
+  const input: Partial<ConversationInput> = {
+    conversationId,
+    maxSteps: config.agent.maxSteps,
+    searchFirst: config.agent.searchFirst,
+    turnsPerRun: config.agent.turnsPerRun,
+  };
+  const start = new WithStartWorkflowOperation(AGENT.workflowType, {
+    workflowId: conversationId,
+    taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: PIPELINE_ATTRIBUTE, value: 'conversation' },
+      { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
+    ],
+  });
+  return client.workflow.executeUpdateWithStart<
+    (input: unknown) => Promise<unknown>,
+    TurnResult,
+    [{ turnId: string; question: string }]
+  >(AGENT.askUpdate, {
+    // The turn id is the update id too: asking again with the same id returns the same answer.
+    updateId: turnId,
+    args: [{ turnId, question: options.question }],
+    startWorkflowOperation: start,
+  });
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  turnCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationDetail extends ConversationSummary {
+  turns: TurnResult[];
+}
+
+function summaryOf(record: ConversationRecord): ConversationSummary {
+  return {
+    id: record._id,
+    title: record.title,
+    turnCount: record.turnCount,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+}
+
+export async function listConversations(db: Db, limit = 50): Promise<ConversationSummary[]> {
+  const records = await db
+    .collection<ConversationRecord>(COLLECTIONS.conversations)
+    .find({})
+    .sort({ updatedAt: -1 })
+    .limit(limit)
+    .toArray();
+  return records.map(summaryOf);
+}
+
+export async function getConversation(
+  db: Db,
+  conversationId: string,
+): Promise<ConversationDetail | undefined> {
+  const record = await db
+    .collection<ConversationRecord>(COLLECTIONS.conversations)
+    .findOne({ _id: conversationId });
+  if (!record) return undefined;
+  const turns = await db
+    .collection<ConversationTurnRecord>(COLLECTIONS.conversationTurns)
+    .find({ conversationId })
+    .sort({ index: 1 })
+    .toArray();
+  return {
+    ...summaryOf(record),
+    turns: turns.map(({ _id, index: _index, createdAt: _createdAt, ...turn }) => turn),
+  };
+}
+
+/** The cited chunk's text, for the UI's citation view: only chunks this turn retrieved. */
+export async function getTurnSource(
+  db: Db,
+  turnId: string,
+  n: number,
+): Promise<{ n: number; title: string; url: string; text: string } | undefined> {
+  const records = await db
+    .collection<{
+      turnId: string;
+      kind: string;
+      sources?: { n: number; title: string; url: string; text: string }[];
+    }>(COLLECTIONS.agentSteps)
+    .find({ turnId, kind: 'tool' })
+    .toArray();
+  const source = records.flatMap((record) => record.sources ?? []).find((item) => item.n === n);
+  return source && { n: source.n, title: source.title, url: source.url, text: source.text };
+}
+
+export async function readTurnEvents(
+  db: Db,
+  turnId: string,
+  afterSeq: number,
+): Promise<Omit<TurnEventRecord, '_id'>[]> {
+  const events = await db
+    .collection<TurnEventRecord>(COLLECTIONS.turnEvents)
+    .find({ turnId, seq: { $gt: afterSeq } })
+    .sort({ seq: 1 })
+    .limit(500)
+    .toArray();
+  return events.map(({ _id, ...event }) => event);
+}
+
+/** Records a failed turn, so a client following its events learns why instead of waiting. */
+export async function recordTurnError(db: Db, turnId: string, message: string): Promise<void> {
+  await db.collection<TurnEventRecord>(COLLECTIONS.turnEvents).updateOne(
+    { _id: `${turnId}:error` },
+    {
+      $setOnInsert: { turnId, seq: 3_000_000, type: 'error', data: { message }, at: new Date() },
+    },
+    { upsert: true },
+  );
+}

@@ -1,0 +1,232 @@
+// The chat UI: vanilla JS, no build step. Answers stream in from the turn's server-sent events
+// (read with fetch, so the bearer token can be sent), and the update's reply is the final word.
+import { escapeHtml, renderMarkdown, safeUrl } from './markdown.js';
+
+const elements = {
+  conversations: document.getElementById('conversations'),
+  messages: document.getElementById('messages'),
+  form: document.getElementById('ask-form'),
+  question: document.getElementById('question'),
+  askButton: document.getElementById('ask-button'),
+  newConversation: document.getElementById('new-conversation'),
+  steps: document.getElementById('steps'),
+  sourcePanel: document.getElementById('source-panel'),
+  sourceNumber: document.getElementById('source-number'),
+  sourceLink: document.getElementById('source-link'),
+  sourceText: document.getElementById('source-text'),
+};
+
+let conversationId;
+
+function randomId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function headers(extra = {}) {
+  const token = sessionStorage.getItem('second-brain-token');
+  return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: headers(options.headers) });
+  if (response.status === 401) {
+    const token = prompt('This server needs its API token:');
+    if (token) {
+      sessionStorage.setItem('second-brain-token', token);
+      return api(path, options);
+    }
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+async function loadConversations() {
+  const { conversations } = await api('/api/conversations');
+  elements.conversations.replaceChildren(
+    ...conversations.map((conversation) => {
+      const item = document.createElement('li');
+      item.textContent = conversation.title;
+      item.title = `${conversation.turnCount} turn(s)`;
+      item.dataset.id = conversation.id;
+      if (conversation.id === conversationId) item.classList.add('active');
+      item.addEventListener('click', () => void openConversation(conversation.id));
+      return item;
+    }),
+  );
+}
+
+function addMessage(kind, html) {
+  const message = document.createElement('div');
+  message.className = `message ${kind}`;
+  message.innerHTML = html;
+  elements.messages.append(message);
+  message.scrollIntoView({ block: 'end' });
+  return message;
+}
+
+function renderAnswer(element, turn) {
+  element.classList.remove('pending');
+  element.dataset.turnId = turn.turnId;
+  const sources = turn.sources.length
+    ? `<ol class="sources">${turn.sources
+        .map((source) => {
+          const url = safeUrl(source.url);
+          const title = escapeHtml(source.title || source.url);
+          return `<li value="${Number(source.n)}"><a class="citation" href="#source-${Number(source.n)}" data-n="${Number(source.n)}">${title}</a>${url ? ` <small>${escapeHtml(url)}</small>` : ''}</li>`;
+        })
+        .join('')}</ol>`
+    : '';
+  element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${sources}`;
+}
+
+function renderSteps(steps) {
+  elements.steps.replaceChildren(...steps.map(stepItem));
+}
+
+function stepItem(step) {
+  const item = document.createElement('li');
+  item.className = step.ok === false ? 'failed' : '';
+  const tool = document.createElement('span');
+  tool.className = 'tool';
+  tool.textContent = step.name;
+  const input = document.createElement('span');
+  input.className = 'input';
+  input.textContent = ` ${step.input ?? ''}`;
+  const duration = document.createElement('span');
+  duration.className = 'duration';
+  duration.textContent = step.durationMs === undefined ? ' (running)' : ` ${step.durationMs} ms`;
+  item.append(tool, input, duration);
+  if (step.outcome) item.title = step.outcome;
+  item.dataset.key = `${step.step}:${step.kind}:${step.name}`;
+  return item;
+}
+
+async function showSource(turnId, n) {
+  const source = await api(`/api/turns/${encodeURIComponent(turnId)}/sources/${Number(n)}`);
+  elements.sourcePanel.hidden = false;
+  elements.sourceNumber.textContent = `[${source.n}]`;
+  const url = safeUrl(source.url);
+  elements.sourceLink.textContent = source.title || source.url;
+  if (url) elements.sourceLink.href = url;
+  else elements.sourceLink.removeAttribute('href');
+  elements.sourceText.innerHTML = renderMarkdown(source.text);
+}
+
+elements.messages.addEventListener('click', (event) => {
+  const link = event.target.closest('a.citation');
+  if (!link) return;
+  event.preventDefault();
+  const turnId = link.closest('.message')?.dataset.turnId;
+  if (turnId) void showSource(turnId, link.dataset.n).catch((error) => alert(error.message));
+});
+
+async function streamTurn(turnId, answerElement, signal) {
+  const response = await fetch(`/api/turns/${encodeURIComponent(turnId)}/events`, {
+    headers: headers(),
+    signal,
+  });
+  if (!response.ok || !response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let answer = '';
+  const liveSteps = new Map();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let boundary;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (!type || data === undefined) continue;
+      const payload = JSON.parse(data);
+      if (type === 'step_started' || type === 'step') {
+        const step = type === 'step' ? payload : { ...payload, name: payload.name ?? 'model' };
+        liveSteps.set(`${step.step}:${step.kind}:${step.name}`, step);
+        renderSteps([...liveSteps.values()]);
+      } else if (type === 'answer_delta') {
+        answer += payload.text;
+        answerElement.innerHTML = `<div class="markdown answer">${renderMarkdown(answer, { citations: true })}</div>`;
+      } else if (type === 'done') {
+        renderAnswer(answerElement, payload);
+        return;
+      } else if (type === 'error') {
+        return;
+      }
+    }
+  }
+}
+
+async function ask(question) {
+  conversationId ??= `conversation-${randomId()}`;
+  const turnId = randomId();
+  addMessage('user', `<div class="markdown">${renderMarkdown(question)}</div>`);
+  const answerElement = addMessage('assistant pending', '');
+  answerElement.dataset.turnId = turnId;
+  elements.steps.replaceChildren();
+  const streaming = new AbortController();
+  const stream = streamTurn(turnId, answerElement, streaming.signal).catch(() => undefined);
+  try {
+    const turn = await api('/api/ask', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question, conversationId, turnId }),
+    });
+    renderAnswer(answerElement, turn);
+    renderSteps(turn.steps);
+  } catch (error) {
+    answerElement.classList.remove('pending');
+    answerElement.classList.add('error');
+    answerElement.textContent = error.message;
+  } finally {
+    streaming.abort();
+    await stream;
+    void loadConversations();
+  }
+}
+
+async function openConversation(id) {
+  const conversation = await api(`/api/conversations/${encodeURIComponent(id)}`);
+  conversationId = conversation.id;
+  elements.messages.replaceChildren();
+  for (const turn of conversation.turns) {
+    addMessage('user', `<div class="markdown">${renderMarkdown(turn.question)}</div>`);
+    renderAnswer(addMessage('assistant', ''), turn);
+  }
+  renderSteps(conversation.turns.at(-1)?.steps ?? []);
+  void loadConversations();
+}
+
+elements.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const question = elements.question.value.trim();
+  if (!question) return;
+  elements.question.value = '';
+  elements.askButton.disabled = true;
+  void ask(question).finally(() => {
+    elements.askButton.disabled = false;
+    elements.question.focus();
+  });
+});
+
+elements.question.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    elements.form.requestSubmit();
+  }
+});
+
+elements.newConversation.addEventListener('click', () => {
+  conversationId = undefined;
+  elements.messages.replaceChildren();
+  elements.steps.replaceChildren();
+  elements.sourcePanel.hidden = true;
+  void loadConversations();
+});
+
+void loadConversations().catch((error) => addMessage('error', escapeHtml(error.message)));

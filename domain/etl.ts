@@ -1,0 +1,91 @@
+// Shared shapes of the ETL pipeline: what its activities return and what the workflow reports.
+// Only small facts (counts, ids, S3 keys) travel through workflow history; page content goes
+// from the crawler straight to MongoDB and S3 inside activities.
+import type { CrawlFailureReason } from '../integrations/crawler/page-crawler.js';
+
+export type EtlFailureReason = CrawlFailureReason | 'invalid-document';
+
+export interface EtlPlanSummary {
+  planKey: string;
+  documentsIn: number;
+  /** Source documents that failed the document schema (listed in the failure report). */
+  invalidDocuments: number;
+  linksFound: number;
+  invalidLinks: number;
+  uniqueLinks: number;
+  batchCount: number;
+  /** Source (Notion/imported) documents upserted into `raw`. */
+  sourceDocumentsStored: number;
+  sourceScoredByHeuristic: number;
+}
+
+export interface EtlBatchResult {
+  batchIndex: number;
+  targets: number;
+  crawled: number;
+  failed: number;
+  failedByReason: Partial<Record<EtlFailureReason, number>>;
+  stored: number;
+  scoredByHeuristic: number;
+  /** True when the batch resumed from an earlier attempt's heartbeat. */
+  resumed: boolean;
+}
+
+export interface EtlLlmBatchResult {
+  scored: number;
+  /** Replies that were not valid {score, reason}: those documents keep null. */
+  invalidReplies: number;
+  remaining: number;
+}
+
+export interface EtlFinishResult {
+  snapshotKey: string;
+  failureReportKey: string;
+  /** Documents in `raw` written by this run (source documents and crawled pages). */
+  storedTotal: number;
+  /** Of those, documents whose score stayed null. */
+  unscored: number;
+}
+
+export type EtlStage = 'planning' | 'crawling' | 'scoring' | 'finishing' | 'done';
+
+export interface EtlProgress {
+  stage: EtlStage;
+  crawl: { done: number; failed: number; pending: number; total: number };
+  batches: { done: number; total: number };
+  scoring: { heuristic: number; llm: number; pending: number };
+}
+
+export interface EtlResult {
+  runId: string;
+  documentsIn: number;
+  invalidDocuments: number;
+  linksFound: number;
+  uniqueLinks: number;
+  crawled: number;
+  failed: number;
+  failedByReason: Partial<Record<EtlFailureReason, number>>;
+  scoredByHeuristic: number;
+  scoredByLlm: number;
+  /** Why the LLM stage did not run, when it did not (scores then stay null). */
+  llmSkipped: string | null;
+  invalidLlmReplies: number;
+  unscored: number;
+  stored: number;
+  storedSourceDocuments: number;
+  storedCrawledPages: number;
+  snapshotKey: string;
+  failureReportKey: string;
+  continuedAsNew: number;
+}
+
+/** The ETL's S3 keys, under runs/etl/<runId>/. */
+export const etlKeys = {
+  plan: (runId: string) => `runs/etl/${runId}/plan.json`,
+  batchFailures: (runId: string, batchIndex: number) =>
+    `runs/etl/${runId}/failures/batch-${String(batchIndex).padStart(5, '0')}.json`,
+  batchStored: (runId: string, batchIndex: number) =>
+    `runs/etl/${runId}/stored/batch-${String(batchIndex).padStart(5, '0')}.json`,
+  failureReport: (runId: string) => `runs/etl/${runId}/failure-report.json`,
+  snapshot: (runId: string) => `runs/etl/${runId}/snapshot.json`,
+};

@@ -1,0 +1,137 @@
+// Killing the agent worker (SIGKILL, as a crash or an OOM kill would) in the middle of a turn,
+// then starting a new one: the turn completes, and no LLM step that had finished before the
+// kill is sent to the local model again (every real model invocation is recorded in
+// `agent_model_calls`, written just before the call).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { askQuestion, newConversationId } from '../../clients/agent-client.js';
+import { connectClient } from '../../clients/temporal-client.js';
+import { COLLECTIONS } from '../../domain/names.js';
+import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import { seedCorpus } from '../support/agent-corpus.js';
+import { repositoryRoot, testConfig, uniqueName } from '../support/test-environment.js';
+
+function startAgentWorker(environment: NodeJS.ProcessEnv, taskQueue: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repositoryRoot, 'bin/second-brain.mjs'),
+      'worker',
+      'agent',
+      '--task-queue',
+      taskQueue,
+    ],
+    { cwd: repositoryRoot, env: { ...environment, CI: 'true' } },
+  );
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`agent worker not ready:\n${output}`)),
+      120_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/polling/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent worker exited with ${code}:\n${output}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, ready, exited, output: () => output };
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await exited;
+}
+
+describe('agent worker crash mid-turn (real local model)', () => {
+  const database = `agent_crash_${randomUUID().slice(0, 8)}`;
+  // Without the search-first step the model itself chooses the search: two model steps.
+  const overrides = { MONGODB_DATABASE: database, AGENT_SEARCH_FIRST: 'false' };
+  const config = testConfig(overrides);
+  const environment = { ...process.env, ...overrides };
+  const taskQueue = uniqueName('agent-crash');
+  let client: Client;
+  let mongo: MongoDatabase;
+  const workers: { child: ChildProcess; exited: Promise<void> }[] = [];
+
+  before(async () => {
+    mongo = await connectMongo(config.mongodb);
+    await seedCorpus(mongo.db);
+    client = await connectClient(config);
+  });
+  after(async () => {
+    for (const worker of workers) await kill(worker.child, worker.exited);
+    await client.connection.close();
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+  });
+
+  it('completes the turn after a restart without repeating finished LLM calls', async (t) => {
+    const first = startAgentWorker(environment, taskQueue);
+    workers.push(first);
+    await first.ready;
+    const turnId = randomUUID();
+    const answer = askQuestion(client, config, {
+      question: 'How often should I feed my sourdough starter?',
+      conversationId: newConversationId(),
+      turnId,
+      taskQueue,
+    });
+
+    // Kill as soon as the first LLM step has finished and been stored.
+    const steps = mongo.db.collection<{ _id: string }>(COLLECTIONS.agentSteps);
+    const deadline = Date.now() + 180_000;
+    while (!(await steps.findOne({ _id: `${turnId}:0:model` }))) {
+      assert.ok(Date.now() < deadline, `no finished LLM step:\n${first.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await kill(first.child, first.exited);
+    const finishedBeforeKill = (
+      await steps.find({ turnId, kind: 'model' }).project<{ step: number }>({ step: 1 }).toArray()
+    ).map((record) => record.step);
+    const turnDoneBeforeKill =
+      (await mongo.db
+        .collection(COLLECTIONS.conversationTurns)
+        .countDocuments({ _id: turnId as never })) > 0;
+    t.diagnostic(
+      `finished LLM steps at the kill: ${finishedBeforeKill.join(', ')}; turn done: ${turnDoneBeforeKill}`,
+    );
+
+    const second = startAgentWorker(environment, taskQueue);
+    workers.push(second);
+    await second.ready;
+    const result = await answer;
+    t.diagnostic(`answer: ${result.answer}`);
+    assert.ok(result.answer.length > 0);
+
+    const calls = await mongo.db
+      .collection<{ turnId: string; step: number }>(COLLECTIONS.agentModelCalls)
+      .find({ turnId })
+      .toArray();
+    for (const step of finishedBeforeKill) {
+      const count = calls.filter((call) => call.step === step).length;
+      assert.equal(
+        count,
+        1,
+        `LLM step ${step} finished before the kill but was called ${count} times`,
+      );
+    }
+    // The turn's model steps all ran (one or more after the restart when the kill was mid-turn).
+    const modelSteps = result.steps.filter((step) => step.kind === 'model').length;
+    assert.ok(calls.length >= modelSteps);
+    await kill(second.child, second.exited);
+  });
+});
