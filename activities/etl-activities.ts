@@ -626,7 +626,10 @@ export function createEtlActivities({
             }
           } catch (error) {
             // A schema violation is the model's answer, not an outage: record it, keep null.
-            if (error instanceof SecondBrainError && error.kind === 'validation') {
+            if (
+              error instanceof SecondBrainError &&
+              (error.kind === 'validation' || error.kind === 'invalidModelOutput')
+            ) {
               invalidReplies++;
               update = { qualityReason: `invalid LLM reply: ${error.message}` };
             } else throw error;

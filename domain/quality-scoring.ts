@@ -42,7 +42,8 @@ export function heuristicQualityScore(content: string): number | null {
 export const qualityScoreReplySchema = z
   .object({
     score: z.number().min(0).max(1),
-    reason: z.string().min(1).max(2_000),
+    // Short, so the reply fits the token budget and a truncated answer cannot happen.
+    reason: z.string().min(1).max(300),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { createNotionGateway } from '../../integrations/notion/notion-client.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -132,6 +133,7 @@ describe('etl workflow on the real servers', () => {
     };
     const handle = await startPipeline(client, 'etl', { input, taskQueue, trigger: 'test' });
     const result = (await handle.result()) as EtlResult;
+    await recordHistoryForReplay(client, handle.workflowId, 'etl');
 
     assert.equal(result.documentsIn, 4);
     assert.equal(result.linksFound, 17);

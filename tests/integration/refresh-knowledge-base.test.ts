@@ -1,0 +1,129 @@
+// The refresh workflow end to end on private servers (its own bucket and database, so ETL's
+// "all documents" source sees only what this test imports): started from the official
+// `temporal` CLI with input {} as the Temporal UI would, then re-run with the same key.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { SAMPLE_KNOWLEDGE_BASE } from '../../clients/cli/start-command.js';
+import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { TASK_QUEUES } from '../../domain/names.js';
+import { resolveTool } from '../../infra/tool-installer.js';
+import { importDocuments } from '../../integrations/import/document-importer.js';
+import { connectMongo } from '../../integrations/mongo/mongo-database.js';
+import { createObjectStorage } from '../../integrations/s3/object-storage.js';
+import type { RunningWorker } from '../../workers/create-worker.js';
+import { createOfflineWorker } from '../../workers/offline-worker.js';
+import type { RefreshResult } from '../../workflows/refresh-knowledge-base.js';
+import { recordHistoryForReplay } from '../support/replay-histories.js';
+import { repositoryRoot, uniqueName } from '../support/test-environment.js';
+import {
+  startTestInfrastructure,
+  type TestInfrastructure,
+} from '../support/test-infrastructure.js';
+
+describe('refreshKnowledgeBase', () => {
+  let infrastructure: TestInfrastructure;
+  let worker: RunningWorker;
+  let client: Client;
+
+  before(async () => {
+    infrastructure = await startTestInfrastructure({
+      baseEnvironment: { ...process.env, NOTION_TOKEN: '', NOTION_DATABASE_IDS: '' },
+      repositoryRoot,
+      progress: () => undefined,
+    });
+    const storage = createObjectStorage(infrastructure.config.s3);
+    const imported = await importDocuments(storage, SAMPLE_KNOWLEDGE_BASE);
+    assert.equal(imported.imported, 7);
+    storage.close();
+    // The offline queue itself: these servers are private to this test.
+    worker = await createOfflineWorker(infrastructure.config);
+    void worker.run();
+    client = await connectClient(infrastructure.config);
+  });
+  after(async () => {
+    await worker.shutdown();
+    await client.connection.close();
+    await infrastructure.stop();
+  });
+
+  it('starts from `temporal workflow start --input {}` and completes: collect skipped, ETL, RAG', async () => {
+    const temporal = resolveTool('temporal', infrastructure.config.toolsDirectory, () => undefined);
+    const workflowId = uniqueName('refresh-from-cli');
+    const started = spawnSync(
+      temporal.path,
+      [
+        'workflow',
+        'start',
+        '--address',
+        infrastructure.config.temporal.address,
+        '--namespace',
+        infrastructure.config.temporal.namespace,
+        '--type',
+        'refreshKnowledgeBase',
+        '--task-queue',
+        TASK_QUEUES.offline,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        '{}',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(started.status, 0, started.stderr);
+
+    const handle = client.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as RefreshResult;
+    assert.deepEqual(
+      result.stages.map((stage) => [stage.stage, stage.status]),
+      [
+        ['collect', 'skipped'],
+        ['etl', 'completed'],
+        ['rag', 'completed'],
+      ],
+    );
+    assert.match(result.stages[0]!.note ?? '', /NOTION_TOKEN and NOTION_DATABASE_IDS not set/);
+    const rag = result.stages[2]!.result as {
+      chunkCount: number;
+      documents: { selected?: number };
+    };
+    assert.ok(rag.chunkCount > 0, 'the sample documents were indexed');
+    await recordHistoryForReplay(client, workflowId, 'refresh-knowledge-base');
+
+    // The imported sample (7 documents) is in raw, and the unreachable links were reported, not fatal.
+    const mongo = await connectMongo(infrastructure.config.mongodb);
+    try {
+      assert.ok((await mongo.db.collection('raw').countDocuments()) >= 7);
+    } finally {
+      await mongo.close();
+    }
+    const described = await handle.describe();
+    assert.equal(typeof described.searchAttributes.DocumentCount?.[0], 'number');
+  });
+
+  it('re-running with the same refresh key redoes nothing that already finished', async () => {
+    const refreshKey = uniqueName('refresh-key');
+    const first = await startPipeline(client, 'refresh', { input: { refreshKey } });
+    await first.result();
+    const second = await startPipeline(client, 'refresh', { input: { refreshKey } });
+    const result = (await second.result()) as RefreshResult;
+    assert.deepEqual(
+      result.stages.map((stage) => stage.status),
+      ['skipped', 'reused', 'reused'],
+    );
+  });
+
+  it('an invalid UI-style input fails at once, non-retryably, naming the field', async () => {
+    const handle = await startPipeline(client, 'refresh', { input: { etl: 'fast please' } });
+    await assert.rejects(handle.result(), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'ValidationError');
+      assert.equal(error.cause.nonRetryable, true);
+      assert.match(error.cause.message, /etl: .*expected record, received string/);
+      return true;
+    });
+  });
+});
