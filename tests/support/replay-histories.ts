@@ -30,14 +30,17 @@ export async function recordHistoryForReplay(
   if (!recording()) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const object = History.toObject(History.fromObject(history), OBJECT_OPTIONS);
+  // The workflow id travels with the history: replay must see the same id (child workflow ids
+  // and storage keys derive from it).
   writeFileSync(
     path.join(REPLAY_DIRECTORY, `${name}.json`),
-    `${JSON.stringify(object, null, 1)}\n`,
+    `${JSON.stringify({ workflowId, history: object }, null, 1)}\n`,
   );
 }
 
 export interface SavedHistory {
   name: string;
+  workflowId: string;
   workflowType: string;
   history: History;
 }
@@ -47,12 +50,16 @@ export function loadSavedHistories(): SavedHistory[] {
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
-      const history = History.fromObject(
-        JSON.parse(readFileSync(path.join(REPLAY_DIRECTORY, file), 'utf8')) as object,
-      );
+      const saved = JSON.parse(readFileSync(path.join(REPLAY_DIRECTORY, file), 'utf8')) as {
+        workflowId?: string;
+        history?: object;
+      };
+      // Files recorded before the workflow id was saved hold the bare history.
+      const history = History.fromObject(saved.history ?? saved);
+      const name = file.replace(/\.json$/, '');
       const workflowType =
         history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ??
         'unknown';
-      return { name: file.replace(/\.json$/, ''), workflowType, history };
+      return { name, workflowId: saved.workflowId ?? name, workflowType, history };
     });
 }

@@ -32,7 +32,7 @@ describe('replay of recorded workflow histories', () => {
       if (selected.length === 0) continue;
       const results = Worker.runReplayHistories(
         { workflowsPath: WORKFLOW_MODULES[module], replayName: `second-brain-replay-${module}` },
-        selected.map((saved) => ({ workflowId: saved.name, history: saved.history })),
+        selected.map((saved) => ({ workflowId: saved.workflowId, history: saved.history })),
       );
       for await (const result of results) {
         if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
