@@ -2,9 +2,13 @@
 # server binaries into .tools/ on first use), printing what it does.
 .PHONY: start test install check system-packages
 
+# `npm install`, not `npm ci`: node-llama-cpp lists optional prebuilt binaries for every
+# platform, and the registries these machines reach lack some of them (404). `npm install`
+# skips a missing optional package as npm intends; `npm ci` refuses the whole lock file for it.
+# The lock file still pins every version that is installed.
 node_modules/.install-stamp: package.json package-lock.json
-	@echo "==> Installing npm dependencies (npm ci)..."
-	npm ci --no-audit --no-fund
+	@echo "==> Installing npm dependencies (npm install, pinned by package-lock.json)..."
+	npm install --no-audit --no-fund
 	@touch $@
 
 install: node_modules/.install-stamp
