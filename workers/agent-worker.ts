@@ -1,4 +1,5 @@
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
+import type { Db } from 'mongodb';
 import type { Config } from '../config/environment.js';
 import { createAgentActivities } from '../activities/agent-activities.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
@@ -8,7 +9,14 @@ import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
 import type { Summarizer } from '../integrations/llm/summarizer.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
-import { createMongoKeywordRetriever, type Retriever } from '../integrations/search/retriever.js';
+import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
+import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
+import { createSearchIndex } from '../integrations/search/create-search-index.js';
+import {
+  createHybridRetriever,
+  createMongoKeywordRetriever,
+  type Retriever,
+} from '../integrations/search/retriever.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
 
 export interface AgentWorkerOptions {
@@ -41,6 +49,20 @@ async function loadChatModel(config: Config): Promise<ChatModel> {
   }
 }
 
+/** Hybrid search over the rag index with the configured embedding model, keyword search without. */
+async function defaultRetriever(config: Config, db: Db): Promise<Retriever> {
+  const keyword = createMongoKeywordRetriever(db);
+  let embeddings: EmbeddingModel | undefined;
+  try {
+    embeddings = await createEmbeddingModel(config.models);
+  } catch (error) {
+    Runtime.instance().logger.warn(
+      `Embedding model unavailable, the agent searches by keywords only: ${(error as Error).message}`,
+    );
+  }
+  return createHybridRetriever(createSearchIndex(db, config.rag, embeddings), keyword);
+}
+
 /** The agent's worker, on its own task queue so offline pipelines never slow answers. */
 export async function createAgentWorker(
   config: Config,
@@ -67,7 +89,7 @@ export async function createAgentWorker(
       ...createAgentActivities({
         mongo,
         llm,
-        retriever: options.retriever ?? createMongoKeywordRetriever(mongo.db),
+        retriever: options.retriever ?? (await defaultRetriever(config, mongo.db)),
         summarizer: options.summarizer,
       }),
     },

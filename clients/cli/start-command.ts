@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/environment.js';
 import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
@@ -38,6 +39,11 @@ export function registerStartCommand(program: Command): void {
     .option('--no-stay', 'exit after the refresh instead of serving until Ctrl-C')
     .action(async (options: { stay: boolean }) => {
       const config = loadConfig();
+      // Workers log every bundle and state change at info; the main job shows its own steps,
+      // so only warnings and errors get through unless LOG_LEVEL asks for more.
+      if (!['trace', 'debug'].includes(config.logLevel)) {
+        Runtime.install({ logger: new DefaultLogger('WARN') });
+      }
       const agentApi = createAgentApi(config);
       const started: { workers: RunningWorker[]; server?: RunningHttpServer; services: string[] } =
         {

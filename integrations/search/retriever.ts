@@ -3,7 +3,9 @@
 // MongoDB Community and Atlas alike. The hybrid search index (RAG issue) replaces the default
 // behind the same port.
 import type { Db } from 'mongodb';
+import { SecondBrainError } from '../../domain/errors.js';
 import { COLLECTIONS } from '../../domain/names.js';
+import type { SearchIndex } from './search-index.js';
 
 export interface RetrievedChunk {
   chunkId: string;
@@ -120,6 +122,35 @@ export function createMongoKeywordRetriever(
           text: chunk.text,
           score,
         }));
+    },
+  };
+}
+
+/**
+ * The agent's default retriever once an index exists: the hybrid search index (vectors + BM25
+ * fused with RRF). Before any index version is serving, or when the query cannot be embedded,
+ * it falls back to the keyword retriever, so a question never fails for want of vectors.
+ */
+export function createHybridRetriever(index: SearchIndex, fallback: Retriever): Retriever {
+  return {
+    async search(query, options) {
+      if ((await index.indexVersion()) === null) return fallback.search(query, options);
+      try {
+        const results = await index.search(query, { k: options.k, mode: 'hybrid' });
+        return results.map((result) => ({
+          chunkId: result.chunkId,
+          documentId: result.documentId,
+          url: result.url,
+          title: result.title,
+          text: result.text,
+          score: result.score,
+        }));
+      } catch (error) {
+        if (error instanceof SecondBrainError && error.kind !== 'transient') {
+          return fallback.search(query, options);
+        }
+        throw error;
+      }
     },
   };
 }
