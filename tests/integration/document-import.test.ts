@@ -9,13 +9,13 @@ import { importDocuments } from '../../integrations/import/document-importer.js'
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import {
   lastJsonLine,
-  repositoryRoot,
   runCli,
   testConfig,
   uniqueName,
+  sampleDocumentsDirectory,
 } from '../support/test-environment.js';
 
-const sampleFolder = path.resolve(repositoryRoot, '../shared/datasets/decodingml-sample');
+const sampleFolder = sampleDocumentsDirectory();
 const sampleFiles = readdirSync(sampleFolder).filter((name) => name.endsWith('.json'));
 
 /** Each test writes to a bucket of its own, so counts never depend on another test. */

@@ -19,13 +19,13 @@ import { createWorker, type RunningWorker } from '../../workers/create-worker.js
 import { startTestSite, type TestSite } from '../support/etl-test-site.js';
 import {
   lastJsonLine,
-  repositoryRoot,
   runCli,
   testConfig,
   uniqueName,
+  sampleDocumentsDirectory,
 } from '../support/test-environment.js';
 
-const sampleDirectory = path.resolve(repositoryRoot, '../shared/datasets/decodingml-sample');
+const sampleDirectory = sampleDocumentsDirectory();
 
 function notionPage(title: string, childUrls: string[]): Document {
   const id = randomBytes(16).toString('hex');

@@ -3,6 +3,7 @@
 import '../../config/quiet-sdk-warnings.js';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../config/environment.js';
@@ -55,4 +56,13 @@ export function runCli(
 export function lastJsonLine(stdout: string): unknown {
   const lines = stdout.trim().split('\n').filter(Boolean);
   return JSON.parse(lines.at(-1) ?? 'null');
+}
+
+/**
+ * The seven sample documents in the original project's format: from ../shared/ beside the
+ * clone when it is there (as in CI), otherwise the identical copy bundled in samples/.
+ */
+export function sampleDocumentsDirectory(): string {
+  const shared = path.resolve(repositoryRoot, '../shared/datasets/decodingml-sample');
+  return existsSync(shared) ? shared : path.join(repositoryRoot, 'samples/knowledge-base');
 }
