@@ -3,9 +3,7 @@
 // kill is sent to the local model again (every real model invocation is recorded in
 // `agent_model_calls`, written just before the call).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { askQuestion, newConversationId } from '../../clients/agent-client.js';
@@ -13,48 +11,8 @@ import { connectClient } from '../../clients/temporal-client.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { seedCorpus } from '../support/agent-corpus.js';
-import { repositoryRoot, testConfig, uniqueName } from '../support/test-environment.js';
-
-function startAgentWorker(environment: NodeJS.ProcessEnv, taskQueue: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(repositoryRoot, 'bin/second-brain.mjs'),
-      'worker',
-      'agent',
-      '--task-queue',
-      taskQueue,
-    ],
-    { cwd: repositoryRoot, env: { ...environment, CI: 'true' } },
-  );
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`agent worker not ready:\n${output}`)),
-      120_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/polling/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent worker exited with ${code}:\n${output}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, ready, exited, output: () => output };
-}
-
-async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await exited;
-}
+import { testConfig, uniqueName } from '../support/test-environment.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 describe('agent worker crash mid-turn (real local model)', () => {
   const database = `agent_crash_${randomUUID().slice(0, 8)}`;
@@ -65,7 +23,7 @@ describe('agent worker crash mid-turn (real local model)', () => {
   const taskQueue = uniqueName('agent-crash');
   let client: Client;
   let mongo: MongoDatabase;
-  const workers: { child: ChildProcess; exited: Promise<void> }[] = [];
+  const workers: WorkerProcess[] = [];
 
   before(async () => {
     mongo = await connectMongo(config.mongodb);
@@ -73,16 +31,18 @@ describe('agent worker crash mid-turn (real local model)', () => {
     client = await connectClient(config);
   });
   after(async () => {
-    for (const worker of workers) await kill(worker.child, worker.exited);
+    for (const worker of workers) await worker.kill();
     await client.connection.close();
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
   });
 
   it('completes the turn after a restart without repeating finished LLM calls', async (t) => {
-    const first = startAgentWorker(environment, taskQueue);
+    const first = await startWorkerProcess('agent', environment, {
+      taskQueue,
+      readyTimeoutMs: 120_000,
+    });
     workers.push(first);
-    await first.ready;
     const turnId = randomUUID();
     const answer = askQuestion(client, config, {
       question: 'How often should I feed my sourdough starter?',
@@ -98,7 +58,7 @@ describe('agent worker crash mid-turn (real local model)', () => {
       assert.ok(Date.now() < deadline, `no finished LLM step:\n${first.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await kill(first.child, first.exited);
+    await first.kill();
     const finishedBeforeKill = (
       await steps.find({ turnId, kind: 'model' }).project<{ step: number }>({ step: 1 }).toArray()
     ).map((record) => record.step);
@@ -110,9 +70,11 @@ describe('agent worker crash mid-turn (real local model)', () => {
       `finished LLM steps at the kill: ${finishedBeforeKill.join(', ')}; turn done: ${turnDoneBeforeKill}`,
     );
 
-    const second = startAgentWorker(environment, taskQueue);
+    const second = await startWorkerProcess('agent', environment, {
+      taskQueue,
+      readyTimeoutMs: 120_000,
+    });
     workers.push(second);
-    await second.ready;
     const result = await answer;
     t.diagnostic(`answer: ${result.answer}`);
     assert.ok(result.answer.length > 0);
@@ -132,6 +94,6 @@ describe('agent worker crash mid-turn (real local model)', () => {
     // The turn's model steps all ran (one or more after the restart when the kill was mid-turn).
     const modelSteps = result.steps.filter((step) => step.kind === 'model').length;
     assert.ok(calls.length >= modelSteps);
-    await kill(second.child, second.exited);
+    await second.kill();
   });
 });

@@ -14,16 +14,14 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   kind: 'offline' | 'agent',
   environment: NodeJS.ProcessEnv,
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; taskQueue?: string } = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repositoryRoot, 'bin/second-brain.mjs'), 'worker', kind],
-    {
-      cwd: repositoryRoot,
-      env: { ...environment, CI: 'true' },
-    },
-  );
+  const args = [path.join(repositoryRoot, 'bin/second-brain.mjs'), 'worker', kind];
+  if (options.taskQueue) args.push('--task-queue', options.taskQueue);
+  const child = spawn(process.execPath, args, {
+    cwd: repositoryRoot,
+    env: { ...environment, CI: 'true' },
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
