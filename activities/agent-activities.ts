@@ -3,7 +3,7 @@
 // returned, so an attempt retried after a worker crash returns the stored result instead of
 // calling the model (or the tool) again. Retrieved text stays in MongoDB; the workflow only
 // sees ids, numbers and short outcomes. Progress goes to `turn_events`, which `serve` streams.
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { Collection } from 'mongodb';
 import { z } from 'zod';
 import {
@@ -12,6 +12,7 @@ import {
   formatSearchResults,
   NO_ANSWER,
   resolveCitations,
+  salvageAnswer,
   SEARCH_K,
   searchArgumentsSchema,
   summarizeArgumentsSchema,
@@ -30,7 +31,12 @@ import {
 } from '../domain/agent.js';
 import { SecondBrainError } from '../domain/errors.js';
 import { COLLECTIONS } from '../domain/names.js';
-import type { ChatMessage, ChatModel, ToolDefinition } from '../integrations/llm/chat-model.js';
+import type {
+  ChatMessage,
+  ChatModel,
+  ChatResponse,
+  ToolDefinition,
+} from '../integrations/llm/chat-model.js';
 import { createChatSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import type { Retriever } from '../integrations/search/retriever.js';
@@ -141,6 +147,23 @@ export const turnEventSeq = {
 };
 
 /** Heartbeats while a long call runs, so a crashed worker's attempt is retried within seconds. */
+/** A reply that failed the final-answer schema twice, kept as text for `salvageAnswer`. */
+function salvagedReply(llm: ChatModel, error: unknown): ChatResponse<never> & { salvaged: string } {
+  if (!(error instanceof SecondBrainError) || error.kind !== 'invalidModelOutput') throw error;
+  const replyText = error.details?.replyText;
+  return {
+    text: typeof replyText === 'string' ? replyText : '',
+    output: undefined,
+    toolCalls: [],
+    finishReason: 'other',
+    usage: { promptTokens: 0, completionTokens: 0 },
+    provider: llm.provider,
+    model: llm.modelId,
+    cached: false,
+    salvaged: error.message,
+  };
+}
+
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   let context: Context | undefined;
   try {
@@ -403,19 +426,36 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
       });
       const started = Date.now();
       const response = await withHeartbeat(() =>
-        llm.chat({
-          messages,
-          temperature: 0,
-          maxTokens: 512,
-          tools: input.finalOnly ? undefined : toolDefinitions(),
-          responseSchema: finalAnswerSchema(sources.map((source) => source.n)),
-          responseSchemaName: 'final_answer',
-          cache: false,
-        }),
+        llm
+          .chat({
+            messages,
+            temperature: 0,
+            maxTokens: 512,
+            tools: input.finalOnly ? undefined : toolDefinitions(),
+            responseSchema: finalAnswerSchema(sources.map((source) => source.n)),
+            responseSchemaName: 'final_answer',
+            cache: false,
+          })
+          .catch((error: unknown) => salvagedReply(llm, error)),
       );
       const durationMs = Date.now() - started;
       let result: ModelStepResult;
-      if (response.toolCalls.length > 0) {
+      if ('salvaged' in response) {
+        // The model could not produce a valid final answer even after a corrective retry (a small
+        // local model that ran out of tokens mid-JSON). Failing the user's turn would lose the
+        // whole conversation step; its own words, as far as they got, are worth more.
+        log.warn('Final answer failed its schema; using the salvaged text', {
+          turnId: input.turnId,
+          step: input.step,
+          reason: response.salvaged,
+        });
+        result = {
+          kind: 'final',
+          answer: salvageAnswer(response.text) || NO_ANSWER,
+          citations: [],
+          durationMs,
+        };
+      } else if (response.toolCalls.length > 0) {
         result = {
           kind: 'tool_calls',
           calls: response.toolCalls.slice(0, MAX_TOOL_CALLS_PER_STEP).map((call, index) => ({

@@ -106,6 +106,42 @@ export function finalAnswerSchema(sourceNumbers: number[]) {
   });
 }
 
+/**
+ * The best answer we can recover from a reply that failed the final-answer schema (a small model
+ * that ran out of tokens mid-JSON, or wrote prose instead): the `answer` string as far as it got,
+ * else the prose itself. Empty when nothing readable is left.
+ */
+export function salvageAnswer(replyText: string): string {
+  const text = replyText.trim();
+  const start = /"answer"\s*:\s*"/.exec(text);
+  if (start) {
+    let answer = '';
+    for (let index = start.index + start[0].length; index < text.length; index++) {
+      const character = text[index]!;
+      if (character === '"') break;
+      if (character !== '\\') {
+        answer += character;
+        continue;
+      }
+      const escaped = text[++index];
+      if (escaped === undefined) break;
+      if (escaped === 'u') {
+        const hex = text.slice(index + 1, index + 5);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) break;
+        answer += String.fromCharCode(Number.parseInt(hex, 16));
+        index += 4;
+        continue;
+      }
+      answer += ESCAPES[escaped] ?? escaped;
+    }
+    return answer.trim();
+  }
+  if (text.startsWith('{') || text.startsWith('[')) return '';
+  return text;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '', b: '', f: '' };
+
 export const NO_ANSWER =
   "I could not find anything about this in your knowledge base, so I can't answer it from there.";
 

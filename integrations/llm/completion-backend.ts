@@ -145,6 +145,10 @@ async function chatWithBackend<T>(
         schemaName: base.jsonSchema?.name,
         firstError: parsed.error,
         secondError: second.error,
+        finishReason: retry.finishReason,
+        // Bounded, so a caller can salvage a truncated answer; it never reaches a workflow
+        // history when the caller handles the error.
+        replyText: retry.text.slice(0, 8_000),
       },
     },
   );

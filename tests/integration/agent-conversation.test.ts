@@ -118,6 +118,15 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     assert.equal(result.sources[0]?.url, 'https://notes.example.test/temporal');
   });
 
+  it('a final answer that fails its schema twice is salvaged instead of failing the turn', async () => {
+    const result = await askQuestion(client, config, {
+      question: 'Why is my garbled sourdough starter flat?',
+      taskQueue,
+    });
+    assert.equal(result.answer, 'A partly written answer about "starters');
+    assert.deepEqual(result.sources, []);
+  });
+
   it('what_can_i_do lists topics from the indexed documents, not a fixed list', async () => {
     const result = await askQuestion(client, config, {
       question: 'What topics can you help with?',

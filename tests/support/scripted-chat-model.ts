@@ -2,6 +2,7 @@
 // follows fixed rules so the tests can assert on the workflow, storage, streaming and browser
 // behaviour around the model. It is not a model under test: the agent's answers from a real
 // model are tested with the local model (agent-local-model.test.ts).
+import { SecondBrainError } from '../../domain/errors.js';
 import type {
   ChatModel,
   ChatRequest,
@@ -29,7 +30,8 @@ function response<T>(partial: Partial<ChatResponse<T>>): ChatResponse<T> {
 
 /**
  * Rules: a question containing "topics" calls what_can_i_do, "summarize" calls summarize on [1],
- * "broken tool" calls a tool that does not exist; then it answers from the first source it was
+ * "broken tool" calls a tool that does not exist, "garbled" fails the final answer's schema as a
+ * small model running out of tokens does; then it answers from the first source it was
  * shown, citing it as [n], or says the knowledge base has no answer.
  */
 export function createScriptedChatModel(options: { delayMs?: number } = {}): ScriptedChatModel {
@@ -60,6 +62,10 @@ export function createScriptedChatModel(options: { delayMs?: number } = {}): Scr
         if (askedFor('broken tool') && !called('delete_everything'))
           return call('delete_everything', { really: true });
       }
+      if (request.responseSchema && askedFor('garbled'))
+        throw new SecondBrainError('invalidModelOutput', 'scripted: invalid final answer twice', {
+          details: { replyText: '{"answer": "A partly written answer about \\"starters\\' },
+        });
       if (!request.responseSchema)
         return response<T>({ text: `Summary: ${question?.content.slice(0, 80) ?? ''}` });
       const source = toolReplies

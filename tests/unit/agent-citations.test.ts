@@ -5,6 +5,7 @@ import {
   formatSearchResults,
   inlineCitations,
   resolveCitations,
+  salvageAnswer,
   stripMarkers,
   type AgentSource,
 } from '../../domain/agent.js';
@@ -94,5 +95,24 @@ describe('web UI Markdown renderer', () => {
     );
     assert.match(html, /<code>&lt;b&gt;<\/code>/);
     assert.match(html, /<pre><code>&lt;i&gt;<\/code><\/pre>/);
+  });
+});
+
+describe('salvageAnswer', () => {
+  it('keeps the answer of a reply truncated mid-JSON', () => {
+    assert.equal(
+      salvageAnswer('{"answer": "Feed it twice a day [1], and keep it \\"warm\\"\\nat 24'),
+      'Feed it twice a day [1], and keep it "warm"\nat 24',
+    );
+  });
+
+  it('decodes unicode escapes and stops at the closing quote', () => {
+    assert.equal(salvageAnswer('{"answer":"caf\\u00e9 latte","citations":[9]}'), 'café latte');
+  });
+
+  it('keeps prose written instead of JSON, and drops bare JSON without an answer', () => {
+    assert.equal(salvageAnswer('  Use a scale. '), 'Use a scale.');
+    assert.equal(salvageAnswer('{"citations": [1, 2'), '');
+    assert.equal(salvageAnswer(''), '');
   });
 });
