@@ -146,7 +146,6 @@ export const turnEventSeq = {
   done: 2_000_000,
 };
 
-/** Heartbeats while a long call runs, so a crashed worker's attempt is retried within seconds. */
 /** A reply that failed the final-answer schema twice, kept as text for `salvageAnswer`. */
 function salvagedReply(llm: ChatModel, error: unknown): ChatResponse<never> & { salvaged: string } {
   if (!(error instanceof SecondBrainError) || error.kind !== 'invalidModelOutput') throw error;
@@ -164,6 +163,7 @@ function salvagedReply(llm: ChatModel, error: unknown): ChatResponse<never> & { 
   };
 }
 
+/** Heartbeats while a long call runs, so a crashed worker's attempt is retried within seconds. */
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   let context: Context | undefined;
   try {
@@ -185,6 +185,58 @@ export function agentCollections(mongo: MongoDatabase) {
     events: mongo.db.collection<TurnEventRecord>(COLLECTIONS.turnEvents),
     turns: mongo.db.collection<ConversationTurnRecord>(COLLECTIONS.conversationTurns),
     conversations: mongo.db.collection<ConversationRecord>(COLLECTIONS.conversations),
+    liveText: mongo.db.collection<LiveTextRecord>(COLLECTIONS.turnLiveText),
+  };
+}
+
+/** The answer of a turn as far as the model has generated it, replaced as tokens arrive. */
+export interface LiveTextRecord {
+  _id: string;
+  step: number;
+  text: string;
+  at: Date;
+}
+
+/** How often the live answer is written while tokens arrive: smooth to read, light on MongoDB. */
+const LIVE_TEXT_INTERVAL_MS = 120;
+
+/**
+ * Feeds the token side channel: collects the model's text as it streams, and writes the answer
+ * part of it (the final-answer JSON's `answer` string, read from the partial reply) at most every
+ * LIVE_TEXT_INTERVAL_MS. One document per turn, replaced, so a retried attempt simply overwrites
+ * it. The durable answer is the update's result; a failed write here only costs the live view.
+ */
+function liveTextWriter(collection: Collection<LiveTextRecord>, turnId: string, step: number) {
+  let raw = '';
+  let written = '';
+  let lastWrite = 0;
+  let pending: Promise<void> = Promise.resolve();
+  let warned = false;
+  const write = () => {
+    const text = salvageAnswer(raw);
+    if (!text || text === written) return;
+    written = text;
+    lastWrite = Date.now();
+    pending = pending
+      .then(() =>
+        collection
+          .updateOne({ _id: turnId }, { $set: { step, text, at: new Date() } }, { upsert: true })
+          .then(() => undefined),
+      )
+      .catch((error: unknown) => {
+        if (!warned) log.warn('Live answer text not written', { turnId, error: String(error) });
+        warned = true;
+      });
+  };
+  return {
+    push(piece: string): void {
+      raw += piece;
+      if (Date.now() - lastWrite >= LIVE_TEXT_INTERVAL_MS) write();
+    },
+    async flush(): Promise<void> {
+      write();
+      await pending;
+    },
   };
 }
 
@@ -425,9 +477,11 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
         at: new Date(),
       });
       const started = Date.now();
+      const live = liveTextWriter(collections.liveText, input.turnId, input.step);
       const response = await withHeartbeat(() =>
         llm
           .chat({
+            onText: (piece) => live.push(piece),
             messages,
             temperature: 0,
             maxTokens: 512,
@@ -438,6 +492,7 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
           })
           .catch((error: unknown) => salvagedReply(llm, error)),
       );
+      await live.flush();
       const durationMs = Date.now() - started;
       let result: ModelStepResult;
       if ('salvaged' in response) {

@@ -8,6 +8,7 @@ import type { Config } from '../config/environment.js';
 import type {
   ConversationRecord,
   ConversationTurnRecord,
+  LiveTextRecord,
   TurnEventRecord,
 } from '../activities/agent-activities.js';
 import type { TurnResult } from '../domain/agent.js';
@@ -147,6 +148,17 @@ export async function readTurnEvents(
     .limit(500)
     .toArray();
   return events.map(({ _id, ...event }) => event);
+}
+
+/** The answer of a running turn as far as the model has generated it, if it has started. */
+export async function readLiveText(
+  db: Db,
+  turnId: string,
+): Promise<{ step: number; text: string } | undefined> {
+  const record = await db
+    .collection<LiveTextRecord>(COLLECTIONS.turnLiveText)
+    .findOne({ _id: turnId }, { projection: { step: 1, text: 1 } });
+  return record ? { step: record.step, text: record.text } : undefined;
 }
 
 /** Records a failed turn, so a client following its events learns why instead of waiting. */

@@ -86,6 +86,8 @@ export const COLLECTIONS = {
   agentSteps: 'agent_steps',
   agentModelCalls: 'agent_model_calls',
   turnEvents: 'turn_events',
+  /** Per turn: the answer as far as the model has generated it (the token side channel). */
+  turnLiveText: 'turn_live_text',
 } as const;
 
 /** The agent's conversation workflow and its message names (workflow id = conversation id). */

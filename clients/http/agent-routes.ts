@@ -16,6 +16,7 @@ import {
   getConversation,
   getTurnSource,
   listConversations,
+  readLiveText,
   readTurnEvents,
   recordTurnError,
 } from '../agent-client.js';
@@ -161,10 +162,20 @@ export function createAgentApi(config: Config, options: { taskQueue?: string } =
         let closed = false;
         request.once('close', () => (closed = true));
         const deadline = Date.now() + STREAM_LIMIT_MS;
+        // Tokens as they are generated (the side channel), until the final answer's pieces start.
+        let liveText = '';
+        let answerStarted = false;
         while (!closed && Date.now() < deadline) {
+          const live = answerStarted ? undefined : await readLiveText(db, turnId);
+          if (live && live.text !== liveText) {
+            liveText = live.text;
+            // No id: a reconnecting client resumes from the durable events, not from tokens.
+            response.write(`event: answer_live\ndata: ${JSON.stringify(live)}\n\n`);
+          }
           const events = await readTurnEvents(db, turnId, lastSeq);
           for (const event of events) {
             lastSeq = event.seq;
+            if (event.type === 'answer_delta' || event.type === 'done') answerStarted = true;
             response.write(
               `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`,
             );

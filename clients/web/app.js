@@ -68,7 +68,7 @@ function addMessage(kind, html) {
 }
 
 function renderAnswer(element, turn) {
-  element.classList.remove('pending');
+  element.classList.remove('pending', 'streaming');
   element.dataset.turnId = turn.turnId;
   const sources = turn.sources.length
     ? `<ol class="sources">${turn.sources
@@ -149,7 +149,12 @@ async function streamTurn(turnId, answerElement, signal) {
         const step = type === 'step' ? payload : { ...payload, name: payload.name ?? 'model' };
         liveSteps.set(`${step.step}:${step.kind}:${step.name}`, step);
         renderSteps([...liveSteps.values()]);
+      } else if (type === 'answer_live' && answer === '') {
+        // Tokens as the model writes them; the final answer (with sources) replaces them.
+        answerElement.classList.add('streaming');
+        answerElement.innerHTML = `<div class="markdown answer">${renderMarkdown(payload.text)}</div>`;
       } else if (type === 'answer_delta') {
+        answerElement.classList.remove('streaming');
         answer += payload.text;
         answerElement.innerHTML = `<div class="markdown answer">${renderMarkdown(answer, { citations: true })}</div>`;
       } else if (type === 'done') {

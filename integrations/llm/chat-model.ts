@@ -39,6 +39,12 @@ export interface ChatRequest<T = unknown> {
   /** false bypasses the response cache for this call. */
   cache?: boolean;
   signal?: AbortSignal;
+  /**
+   * Called with each piece of text as the model generates it, for live display. The response
+   * is still complete and validated; providers that cannot stream call it once with the whole
+   * reply. A cached response does not call it.
+   */
+  onText?: (piece: string) => void;
 }
 
 export interface TokenUsage {

@@ -22,6 +22,8 @@ export interface CompletionRequest {
   jsonSchema?: { name: string; schema: JsonSchema };
   tools?: { name: string; description: string; parameters: JsonSchema }[];
   signal?: AbortSignal;
+  /** Each generated piece of text, as it is produced (see ChatRequest.onText). */
+  onText?: (piece: string) => void;
 }
 
 export interface Completion {
@@ -108,7 +110,8 @@ async function chatWithBackend<T>(
     cached: false,
   });
 
-  const first = await backend.complete(base);
+  // Only the first reply streams: a corrective retry would read as a second answer.
+  const first = await backend.complete({ ...base, onText: request.onText });
   if (!schema || first.toolCalls.length > 0) return respond(first, undefined, first.usage);
   const parsed = parseStructuredReply(first.text, schema);
   if (parsed.ok) return respond(first, parsed.value, first.usage);

@@ -196,6 +196,7 @@ class LocalBackend implements CompletionBackend {
         maxTokens: request.maxTokens,
         temperature: request.temperature ?? 0,
         signal: request.signal,
+        onTextChunk: request.onText,
       });
       const after = sequence.tokenMeter.getState();
       const usage = {

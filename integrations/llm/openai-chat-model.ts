@@ -82,7 +82,9 @@ class OpenAIBackend implements CompletionBackend {
     };
     let response: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      response = await this.client.chat.completions.create(body, { signal: request.signal });
+      response = request.onText
+        ? await this.streamCompletion(body, request.onText, request.signal)
+        : await this.client.chat.completions.create(body, { signal: request.signal });
     } catch (error) {
       throw openAIError(identity, error);
     }
@@ -111,6 +113,20 @@ class OpenAIBackend implements CompletionBackend {
         completionTokens: response.usage?.completion_tokens ?? 0,
       },
     };
+  }
+
+  /** The same completion as server-sent chunks, each text piece passed on as it arrives. */
+  private async streamCompletion(
+    body: ChatCompletionCreateParamsNonStreaming,
+    onText: (piece: string) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<OpenAI.Chat.Completions.ChatCompletion> {
+    const stream = this.client.chat.completions.stream(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      { signal },
+    );
+    stream.on('content', (piece) => onText(piece));
+    return stream.finalChatCompletion();
   }
 }
 

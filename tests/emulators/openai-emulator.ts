@@ -53,7 +53,73 @@ export function createOpenAIEmulator(): ScriptedHttpServer {
               },
             },
           },
+    (request, reply) =>
+      (request.body as { stream?: boolean } | undefined)?.stream === true
+        ? asChatCompletionStream(reply)
+        : reply,
   );
+}
+
+interface ChatCompletionBody {
+  id: string;
+  created: number;
+  model: string;
+  system_fingerprint?: string;
+  choices: {
+    message: {
+      content: string | null;
+      tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[];
+    };
+    finish_reason: string;
+  }[];
+  usage: unknown;
+}
+
+/**
+ * A chat completion as the `chat.completion.chunk` server-sent events api.openai.com sends for
+ * `stream: true` with `stream_options.include_usage`: a role chunk, content in small pieces,
+ * tool calls (name first, arguments in pieces), the finish reason, the usage, then [DONE].
+ * Errors (non-200 replies) are not streamed, as with the real API.
+ */
+export function asChatCompletionStream(reply: ScriptedReply): ScriptedReply {
+  if ((reply.status ?? 200) !== 200) return reply;
+  const completion = reply.body as ChatCompletionBody;
+  const choice = completion.choices[0]!;
+  const chunk = (delta: unknown, finishReason: string | null = null, usage?: unknown) => ({
+    id: completion.id,
+    object: 'chat.completion.chunk',
+    created: completion.created,
+    model: completion.model,
+    system_fingerprint: completion.system_fingerprint,
+    choices: usage ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(usage ? { usage } : { usage: null }),
+  });
+  const chunks: unknown[] = [chunk({ role: 'assistant', content: '', refusal: null })];
+  for (const piece of choice.message.content?.match(/.{1,12}/gs) ?? [])
+    chunks.push(chunk({ content: piece }));
+  (choice.message.tool_calls ?? []).forEach((call, index) => {
+    chunks.push(
+      chunk({
+        tool_calls: [
+          {
+            index,
+            id: call.id,
+            type: 'function',
+            function: { name: call.function.name, arguments: '' },
+          },
+        ],
+      }),
+    );
+    for (const piece of call.function.arguments.match(/.{1,16}/gs) ?? [])
+      chunks.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+  });
+  chunks.push(chunk({}, choice.finish_reason));
+  chunks.push(chunk(undefined, null, completion.usage));
+  return {
+    ...reply,
+    headers: { ...reply.headers, 'content-type': 'text/event-stream; charset=utf-8' },
+    rawBody: `${chunks.map((value) => `data: ${JSON.stringify(value)}\n\n`).join('')}data: [DONE]\n\n`,
+  };
 }
 
 export function openAIChatReply(options: {

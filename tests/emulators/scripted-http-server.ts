@@ -10,6 +10,8 @@ export interface ScriptedReply {
   body: unknown;
   /** Answer only after this long (to provoke client timeouts). */
   delayMs?: number;
+  /** Written as-is instead of the JSON body (e.g. a server-sent event stream). */
+  rawBody?: string;
 }
 
 export interface RecordedRequest {
@@ -33,6 +35,11 @@ export class ScriptedHttpServer {
     private readonly defaults: Record<string, RouteHandler>,
     /** Checked before the script: a reply here (e.g. a 401) wins. */
     private readonly guard?: (request: RecordedRequest) => ScriptedReply | undefined,
+    /** Reshapes every chosen reply for its request (e.g. into a stream when one was asked for). */
+    private readonly reshape: (request: RecordedRequest, reply: ScriptedReply) => ScriptedReply = (
+      _request,
+      reply,
+    ) => reply,
   ) {}
 
   get url(): string {
@@ -64,14 +71,14 @@ export class ScriptedHttpServer {
           body,
         };
         this.requests.push(request);
-        const reply = this.answer(request);
+        const reply = this.reshape(request, this.answer(request));
         setTimeout(() => {
           if (outgoing.destroyed) return;
           outgoing.writeHead(reply.status ?? 200, {
             'content-type': 'application/json',
             ...reply.headers,
           });
-          outgoing.end(JSON.stringify(reply.body));
+          outgoing.end(reply.rawBody ?? JSON.stringify(reply.body));
         }, reply.delayMs ?? 0);
       });
     });

@@ -210,7 +210,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        question: 'How do Temporal workflows replay?',
+        question: 'How do Temporal workflows replay? Answer slowly.',
         conversationId,
         turnId,
       }),
@@ -225,6 +225,17 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     assert.match(stream, /event: step\ndata: \{[^\n]*"name":"search_knowledge_base"/);
     assert.match(stream, /event: answer_delta/);
     assert.match(stream, /event: done/);
+    // Tokens arrived through the side channel while the model wrote, each a longer draft of the
+    // answer, all before the final answer's pieces.
+    const live = [...stream.matchAll(/event: answer_live\ndata: (.*)\n/g)].map(
+      (match) => (JSON.parse(match[1]!) as { text: string }).text,
+    );
+    assert.ok(live.length >= 2, `live drafts: ${live.length}`);
+    for (const [index, draft] of live.entries()) {
+      assert.ok(result.answer.startsWith(draft), `draft ${index} "${draft}" is a prefix`);
+      if (index > 0) assert.ok(draft.length > live[index - 1]!.length);
+    }
+    assert.ok(stream.indexOf('event: answer_live') < stream.indexOf('event: answer_delta'));
 
     const list = (await (await fetch(`${server.url}/api/conversations`)).json()) as {
       conversations: { id: string }[];

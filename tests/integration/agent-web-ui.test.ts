@@ -96,14 +96,22 @@ describe('web chat UI in headless Chromium', () => {
     const streamed = page.waitForResponse(
       (response) => response.url().includes('/events') && response.status() === 200,
     );
-    await page.fill('#question', 'How often should I feed my sourdough starter?');
+    await page.fill('#question', 'How often should I feed my sourdough starter? Answer slowly.');
     await page.press('#question', 'Enter');
     const stream = await streamed;
     assert.match(stream.headers()['content-type'] ?? '', /text\/event-stream/);
+    // The model's tokens show while it writes, before the final answer with its sources.
+    const draft = page.locator('.message.assistant.streaming .answer');
+    await draft.waitFor({ timeout: 60_000 });
+    const draftText = ((await draft.textContent()) ?? '').trim();
+    assert.ok(draftText.length > 0);
 
     const citation = page.locator('.message.assistant .answer a.citation').first();
     await citation.waitFor({ timeout: 60_000 });
     assert.equal(await citation.textContent(), '[1]');
+    const finalText =
+      (await page.locator('.message.assistant .answer').first().textContent()) ?? '';
+    assert.ok(finalText.startsWith(draftText), `draft "${draftText}" begins "${finalText}"`);
     await page.locator('.message.assistant .sources li').first().waitFor();
     await page.locator('#steps li .tool', { hasText: 'search_knowledge_base' }).waitFor();
     const sourceItem = page.locator('.message.assistant .sources li').first();

@@ -31,14 +31,18 @@ describe('local chat model (SmolLM2-135M-Instruct via node-llama-cpp)', () => {
   });
   after(() => model.dispose());
 
-  it('answers a short prompt', async () => {
+  it('answers a short prompt, streaming its text as it is generated', async () => {
+    const pieces: string[] = [];
     const response = await model.chat({
       messages: [
         { role: 'user', content: 'What is the capital of France? Answer in one sentence.' },
       ],
       maxTokens: 30,
+      onText: (piece) => pieces.push(piece),
     });
     assert.match(response.text, /Paris/);
+    assert.ok(pieces.length > 3, `streamed in ${pieces.length} pieces`);
+    assert.equal(pieces.join('').trim(), response.text.trim());
     assert.equal(response.provider, 'local');
     assert.equal(response.model, 'SmolLM2-135M-Instruct-Q4_1');
     assert.ok(response.usage.promptTokens > 0 && response.usage.completionTokens > 0);

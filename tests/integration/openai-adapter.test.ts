@@ -66,6 +66,49 @@ describe('OpenAI chat model against the wire-format emulator', () => {
     assert.equal(sent.temperature, 0.2);
   });
 
+  it('streams text pieces as they arrive and still returns the whole, validated reply', async () => {
+    const content = '{"title":"Streaming keeps users waiting less","score":9}';
+    emulator.enqueue('chat', openAIChatReply({ content }));
+    const pieces: string[] = [];
+    const response = await model.chat({
+      messages: [{ role: 'user', content: 'Rate this note' }],
+      responseSchema: noteSchema,
+      responseSchemaName: 'note',
+      onText: (piece) => pieces.push(piece),
+    });
+    assert.ok(pieces.length > 3, `streamed in ${pieces.length} pieces`);
+    assert.equal(pieces.join(''), content);
+    assert.deepEqual(response.output, { title: 'Streaming keeps users waiting less', score: 9 });
+    assert.deepEqual(response.usage, { promptTokens: 21, completionTokens: 9 });
+    const sent = emulator.requests.at(-1)!.body as Record<string, unknown>;
+    assert.equal(sent.stream, true);
+    assert.deepEqual(sent.stream_options, { include_usage: true });
+
+    // Tool calls arrive in pieces too; the adapter reassembles them.
+    emulator.enqueue(
+      'chat',
+      openAIChatReply({
+        toolCalls: [{ name: 'search_knowledge_base', arguments: '{"query":"sourdough starter"}' }],
+      }),
+    );
+    const called = await model.chat({
+      messages: [{ role: 'user', content: 'Find my sourdough notes' }],
+      tools: [
+        {
+          name: 'search_knowledge_base',
+          description: 'Searches the notes.',
+          parameters: z.object({ query: z.string() }),
+        },
+      ],
+      onText: () => undefined,
+    });
+    assert.equal(called.finishReason, 'tool_calls');
+    assert.deepEqual(
+      called.toolCalls.map((call) => [call.name, call.arguments]),
+      [['search_knowledge_base', { query: 'sourdough starter' }]],
+    );
+  });
+
   it('sends the zod schema as response_format json_schema and validates the reply', async () => {
     emulator.enqueue('chat', openAIChatReply({ content: '{"title":"Photosynthesis","score":8}' }));
     const response = await model.chat({

@@ -83,7 +83,13 @@ export function createScriptedChatModel(options: { delayMs?: number } = {}): Scr
           ? { answer: topics.content, citations: [] }
           : { answer: 'The knowledge base has no answer to this.', citations: [] };
       const parsed = request.responseSchema.parse(output);
-      return response<T>({ text: JSON.stringify(output), output: parsed });
+      const text = JSON.stringify(output);
+      // Streams its reply in pieces, as a real model does; "slowly" spreads them over ~1 s.
+      for (const piece of text.match(/.{1,6}/gs) ?? []) {
+        request.onText?.(piece);
+        if (askedFor('slowly')) await new Promise((resolve) => setTimeout(resolve, 1000 / 16));
+      }
+      return response<T>({ text, output: parsed });
     },
   };
 }
