@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   log,
   proxyActivities,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -10,7 +11,9 @@ import type {
   PageListing,
   createCollectionActivities,
 } from '../activities/collection-activities.js';
+import type { StageProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
 type CollectionActivities = ReturnType<typeof createCollectionActivities>;
@@ -60,10 +63,18 @@ function failureMessage(error: unknown): string {
 export async function collectNotionData(rawInput: unknown = {}): Promise<CollectNotionDataResult> {
   const input = await parseInput('collectNotionData', rawInput);
   const runId = workflowInfo().runId;
-  const { startedAt, databases } = await bookkeeping.startCollectionRun({
-    databaseIds: input.databaseIds,
-    since: input.since,
-  });
+  const progress: Record<'databases' | 'pages', StageProgress> = {
+    databases: { stage: 'databases', done: 0, failed: 0, pending: 0 },
+    pages: { stage: 'pages', done: 0, failed: 0, pending: 0 },
+  };
+  setHandler(progressQuery, () => ({ stages: Object.values(progress) }));
+  // Summaries make the event history in the Temporal UI read as a story.
+  const { startedAt, databases } = await bookkeeping.startCollectionRun.executeWithOptions(
+    { summary: 'Read the collection cursors of the configured databases' },
+    [{ databaseIds: input.databaseIds, since: input.since }],
+  );
+  progress.databases.pending = databases.length;
+  progress.databases.total = databases.length;
 
   const listings: CollectionManifest['databases'] = [];
   const failed: CollectionManifest['failed'] = [];
@@ -72,13 +83,22 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
   for (const database of databases) {
     let pages: PageListing;
     try {
-      pages = await listing.listChangedPages({
-        runId,
-        databaseId: database.databaseId,
-        since: database.since,
-        batchSize: input.batchSize,
-      });
+      pages = await listing.listChangedPages.executeWithOptions(
+        {
+          summary: `List pages of database ${database.databaseId} edited since ${database.since ?? 'the beginning'}`,
+        },
+        [
+          {
+            runId,
+            databaseId: database.databaseId,
+            since: database.since,
+            batchSize: input.batchSize,
+          },
+        ],
+      );
     } catch (error) {
+      progress.databases.pending -= 1;
+      progress.databases.failed += 1;
       const message = failureMessage(error);
       log.warn('Notion database could not be listed', { databaseId: database.databaseId });
       listings.push({ databaseId: database.databaseId, error: message });
@@ -89,16 +109,28 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
     totals.seen += pages.total;
     totals.changed += pages.changed;
     totals.archived += pages.archived;
+    progress.pages.pending += pages.changed;
 
-    for (const batchKey of pages.batchKeys) {
+    for (const [index, batchKey] of pages.batchKeys.entries()) {
       try {
-        const batch = await pageBatches.collectPages({
-          runId,
-          databaseId: pages.databaseId,
-          batchKey,
-          maxDepth: input.maxDepth,
-          includeComments: input.includeComments,
-        });
+        const batch = await pageBatches.collectPages.executeWithOptions(
+          {
+            summary: `Convert page batch ${index + 1} of ${pages.batchKeys.length} of database ${pages.databaseId} to Markdown`,
+          },
+          [
+            {
+              runId,
+              databaseId: pages.databaseId,
+              batchKey,
+              maxDepth: input.maxDepth,
+              includeComments: input.includeComments,
+            },
+          ],
+        );
+        const handled = batch.written + batch.unchanged + batch.failed.length;
+        progress.pages.done += batch.written + batch.unchanged;
+        progress.pages.failed += batch.failed.length;
+        progress.pages.pending = Math.max(0, progress.pages.pending - handled);
         totals.written += batch.written;
         totals.unchanged += batch.unchanged;
         totals.warnings += batch.warnings;
@@ -107,18 +139,25 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
         failed.push({ databaseId: pages.databaseId, batchKey, error: failureMessage(error) });
       }
     }
+    progress.databases.pending -= 1;
+    progress.databases.done += 1;
   }
 
-  const { manifestKey } = await bookkeeping.finishCollectionRun({
-    runId,
-    startedAt,
-    databases: listings,
-    written: totals.written,
-    unchanged: totals.unchanged,
-    archived: totals.archived,
-    warnings: totals.warnings,
-    failed,
-  });
+  const { manifestKey } = await bookkeeping.finishCollectionRun.executeWithOptions(
+    { summary: 'Write the run manifest and advance the cursors' },
+    [
+      {
+        runId,
+        startedAt,
+        databases: listings,
+        written: totals.written,
+        unchanged: totals.unchanged,
+        archived: totals.archived,
+        warnings: totals.warnings,
+        failed,
+      },
+    ],
+  );
   // Documents written by this run, so the Temporal UI can filter runs that changed something.
   upsertSearchAttributes([{ key: DOCUMENT_COUNT, value: totals.written }]);
   log.info('Notion collection finished', { manifestKey, ...totals, failed: failed.length });

@@ -85,9 +85,27 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
       try {
         const result = await runAgentTurn(
           {
-            agentModelStep: modelActivities.agentModelStep,
-            agentToolStep: localActivities.agentToolStep,
-            agentFinishTurn: localActivities.agentFinishTurn,
+            // Summaries make each turn read as a story in the Temporal UI (no question text:
+            // metadata is not encrypted by the payload codec).
+            agentModelStep: (stepInput) =>
+              modelActivities.agentModelStep.executeWithOptions(
+                {
+                  summary: stepInput.finalOnly
+                    ? `Model step ${stepInput.step}: write the final answer`
+                    : `Model step ${stepInput.step}: call a tool or answer`,
+                },
+                [stepInput],
+              ),
+            agentToolStep: (stepInput) =>
+              localActivities.agentToolStep.executeWithOptions(
+                { summary: `Tool step ${stepInput.step}: ${stepInput.call.name}` },
+                [stepInput],
+              ),
+            agentFinishTurn: (finishInput) =>
+              localActivities.agentFinishTurn.executeWithOptions(
+                { summary: 'Map citations to sources and store the turn' },
+                [finishInput],
+              ),
           },
           {
             conversationId,
@@ -137,10 +155,10 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
     if (!rollOver && (busy || turnCount !== turnsBefore)) continue;
     await condition(allHandlersFinished);
     if (!rollOver) return { conversationId, turnCount };
-    summary = await summaryActivities.agentSummarizeConversation({
-      conversationId,
-      previousSummary: summary,
-    });
+    summary = await summaryActivities.agentSummarizeConversation.executeWithOptions(
+      { summary: 'Fold the older turns into a summary before continuing as new' },
+      [{ conversationId, previousSummary: summary }],
+    );
     // A question that arrived while summarizing is answered in this run before rolling over:
     // continuing as new with an update in flight would fail that update.
     await condition(() => !busy && allHandlersFinished());

@@ -100,11 +100,11 @@ export async function etl(
   const input = continuation?.input ?? (await parseInput('etl', rawInput));
   const plan =
     continuation?.plan ??
-    (await planning.prepareEtlRun({
-      runId,
-      source: input.source,
-      batchSize: input.crawl.batchSize,
-    }));
+    // Summaries make the event history in the Temporal UI read as a story.
+    (await planning.prepareEtlRun.executeWithOptions(
+      { summary: 'Read the collected documents, deduplicate their links, plan crawl batches' },
+      [{ runId, source: input.source, batchSize: input.crawl.batchSize }],
+    ));
   const totals: EtlTotals = continuation?.totals ?? {
     crawled: 0,
     failed: plan.invalidDocuments,
@@ -150,13 +150,18 @@ export async function etl(
       window.push(batch);
     const results = await Promise.all(
       window.map((batchIndex) =>
-        crawling.crawlEtlBatch({
-          runId,
-          planKey: plan.planKey,
-          batchIndex,
-          batchSize: input.crawl.batchSize,
-          crawl: input.crawl,
-        }),
+        crawling.crawlEtlBatch.executeWithOptions(
+          { summary: `Crawl, convert and store link batch ${batchIndex} of ${plan.batchCount}` },
+          [
+            {
+              runId,
+              planKey: plan.planKey,
+              batchIndex,
+              batchSize: input.crawl.batchSize,
+              crawl: input.crawl,
+            },
+          ],
+        ),
       ),
     );
     for (const result of results) addBatch(totals, result);
@@ -172,16 +177,17 @@ export async function etl(
   let llmSkipped: string | null = null;
   if (!input.scoring.useLlm) llmSkipped = 'scoring.useLlm is false';
   else {
-    const model = await scoring.describeEtlScoringModel({ model: input.scoring.model });
+    const model = await scoring.describeEtlScoringModel.executeWithOptions(
+      { summary: 'Check that the quality-scoring model is available' },
+      [{ model: input.scoring.model }],
+    );
     if (!model.available) llmSkipped = model.reason;
     else {
       for (let offset = 0; ; offset += input.scoring.batchSize) {
-        const batch = await scoring.scoreEtlBatchWithLlm({
-          runId,
-          batchCount: plan.batchCount,
-          offset,
-          limit: input.scoring.batchSize,
-        });
+        const batch = await scoring.scoreEtlBatchWithLlm.executeWithOptions(
+          { summary: `Score undecided pages with the LLM (from ${offset})` },
+          [{ runId, batchCount: plan.batchCount, offset, limit: input.scoring.batchSize }],
+        );
         scoredByLlm += batch.scored;
         invalidLlmReplies += batch.invalidReplies;
         progress.scoring = {
@@ -197,11 +203,10 @@ export async function etl(
     log.info('LLM quality scoring skipped; undecided scores stay null', { llmSkipped });
 
   progress.stage = 'finishing';
-  const finished = await planning.finishEtlRun({
-    runId,
-    batchCount: plan.batchCount,
-    refreshScores: llmSkipped === null,
-  });
+  const finished = await planning.finishEtlRun.executeWithOptions(
+    { summary: 'Write the snapshot and the failure report' },
+    [{ runId, batchCount: plan.batchCount, refreshScores: llmSkipped === null }],
+  );
   progress.stage = 'done';
   return {
     runId,

@@ -1,14 +1,8 @@
-import {
-  defineQuery,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createDatasetActivities } from '../activities/dataset-activities.js';
 import type { GenerateDatasetResult } from '../domain/dataset-version.js';
-import type { PipelineProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
 const retry = {
@@ -30,8 +24,6 @@ const distillActivities = proxyActivities<ReturnType<typeof createDatasetActivit
   heartbeatTimeout: '30 seconds',
   retry,
 });
-
-const progressQuery = defineQuery<PipelineProgress>('progress');
 
 /**
  * Distills a summarization dataset from the `raw` documents: every document that passes the

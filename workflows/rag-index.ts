@@ -1,7 +1,9 @@
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createRagActivities } from '../activities/rag-activities.js';
 import type { RagBatchResult, RagIndexResult } from '../domain/rag/rag-index.js';
+import type { StageProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 
 type RagActivities = ReturnType<typeof createRagActivities>;
 
@@ -36,7 +38,21 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
   const { workflowId, runId } = workflowInfo();
   const buildVersion = `${workflowId}.${runId.slice(0, 8)}`;
 
-  const plan = await control.planRagIndex({ settings, buildVersion });
+  const progress: Record<'plan' | 'copy' | 'batches' | 'activate', StageProgress> = {
+    plan: { stage: 'plan', done: 0, failed: 0, pending: 1, total: 1 },
+    copy: { stage: 'copy unchanged', done: 0, failed: 0, pending: 1, total: 1 },
+    batches: { stage: 'chunk, contextualize, embed', done: 0, failed: 0, pending: 0 },
+    activate: { stage: 'activate', done: 0, failed: 0, pending: 1, total: 1 },
+  };
+  setHandler(progressQuery, () => ({ stages: Object.values(progress) }));
+
+  // Summaries make the event history in the Temporal UI read as a story.
+  const plan = await control.planRagIndex.executeWithOptions(
+    { summary: 'Compare raw documents with the serving index and plan the build' },
+    [{ settings, buildVersion }],
+  );
+  progress.plan = { ...progress.plan, done: 1, pending: 0 };
+  progress.batches = { ...progress.batches, pending: plan.batches, total: plan.batches };
   const totals: Omit<RagBatchResult, 'documents' | 'resumed'> = {
     failed: [],
     chunks: 0,
@@ -72,9 +88,20 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
     return summary(plan.servingVersion ?? '', 0, 0);
   }
 
-  const copiedRecords = await work.copyUnchangedRagRecords({ buildVersion });
+  const copiedRecords = await work.copyUnchangedRagRecords.executeWithOptions(
+    { summary: 'Copy the unchanged documents with their vectors into the new version' },
+    [{ buildVersion }],
+  );
+  progress.copy = { ...progress.copy, done: 1, pending: 0 };
   for (let batchIndex = 0; batchIndex < plan.batches; batchIndex++) {
-    const batch = await work.indexRagBatch({ buildVersion, batchIndex, settings });
+    const batch = await work.indexRagBatch.executeWithOptions(
+      {
+        summary: `Chunk, contextualize and embed document batch ${batchIndex + 1} of ${plan.batches}`,
+      },
+      [{ buildVersion, batchIndex, settings }],
+    );
+    progress.batches.done += 1;
+    progress.batches.pending -= 1;
     totals.failed.push(...batch.failed);
     totals.chunks += batch.chunks;
     totals.parents += batch.parents;
@@ -83,7 +110,11 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
     totals.contextsGenerated += batch.contextsGenerated;
     totals.contextsCached += batch.contextsCached;
   }
-  const activation = await control.activateRagIndex({ buildVersion, settings });
+  const activation = await control.activateRagIndex.executeWithOptions(
+    { summary: `Switch the serving index to ${buildVersion}` },
+    [{ buildVersion, settings }],
+  );
+  progress.activate = { ...progress.activate, done: 1, pending: 0 };
   log.info('Built and switched the rag index', { buildVersion, chunkCount: activation.chunkCount });
   return summary(activation.indexVersion, copiedRecords, activation.chunkCount);
 }

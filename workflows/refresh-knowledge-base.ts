@@ -1,5 +1,4 @@
 import {
-  defineQuery,
   executeChild,
   log,
   proxyActivities,
@@ -8,8 +7,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RefreshStage, createRefreshActivities } from '../activities/refresh-activities.js';
-import type { StageProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
 const bookkeeping = proxyActivities<ReturnType<typeof createRefreshActivities>>({
@@ -30,7 +29,11 @@ export interface RefreshResult {
   stages: RefreshStageOutcome[];
 }
 
-export const progressQuery = defineQuery<{ stages: StageProgress[] }>('progress');
+const STAGE_SUMMARIES: Record<RefreshStage, string> = {
+  collect: 'Collect changed Notion pages into S3',
+  etl: 'Crawl linked pages, convert, score and store them in raw',
+  rag: 'Chunk, contextualize, embed and index the raw documents',
+};
 
 const STAGE_WORKFLOWS: Record<RefreshStage, string> = {
   collect: 'collectNotionData',
@@ -72,7 +75,10 @@ export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<Refr
     stage: RefreshStage,
     stageInput: Record<string, unknown>,
   ): Promise<unknown> {
-    const previous = await bookkeeping.findCompletedStage({ refreshKey, stage });
+    const previous = await bookkeeping.findCompletedStage.executeWithOptions(
+      { summary: `Look for a ${stage} stage an earlier run of this refresh completed` },
+      [{ refreshKey, stage }],
+    );
     if (previous !== null) {
       stages.push({
         stage,
@@ -89,8 +95,12 @@ export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<Refr
       const result: unknown = await executeChild(STAGE_WORKFLOWS[stage], {
         workflowId,
         args: [stageInput],
+        staticSummary: STAGE_SUMMARIES[stage],
       });
-      await bookkeeping.recordCompletedStage({ refreshKey, stage, result });
+      await bookkeeping.recordCompletedStage.executeWithOptions(
+        { summary: `Record the ${stage} stage as completed` },
+        [{ refreshKey, stage, result }],
+      );
       stages.push({ stage, status: 'completed', workflowId, result });
       status.set(stage, 'done');
       return result;
@@ -101,7 +111,10 @@ export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<Refr
     }
   }
 
-  const sources = await bookkeeping.describeKnowledgeSources();
+  const sources = await bookkeeping.describeKnowledgeSources.executeWithOptions(
+    { summary: 'Check whether Notion is configured or imported documents are the source' },
+    [],
+  );
   let etlSource: Record<string, unknown> = { kind: 'all' };
   if (sources.notionConfigured) {
     const collected = await runStage('collect', input.collect ?? {});

@@ -101,6 +101,41 @@ describe('refreshKnowledgeBase', () => {
     }
     const described = await handle.describe();
     assert.equal(typeof described.searchAttributes.DocumentCount?.[0], 'number');
+
+    // The RAG stage answers the progress query that `run --wait` draws: every stage finished.
+    const ragProgress = (await client.workflow
+      .getHandle(result.stages[2]!.workflowId!)
+      .query('progress')) as { stages: { stage: string; pending: number; done: number }[] };
+    assert.deepEqual(
+      ragProgress.stages.map((stage) => [stage.stage, stage.pending]),
+      [
+        ['plan', 0],
+        ['copy unchanged', 0],
+        ['chunk, contextualize, embed', 0],
+        ['activate', 0],
+      ],
+    );
+
+    // Every activity and child workflow in the refresh and its stages carries a readable
+    // summary, so the event history reads as a story in the Temporal UI.
+    const converter = client.options.loadedDataConverter.payloadConverter;
+    for (const id of [workflowId, ...result.stages.flatMap((stage) => stage.workflowId ?? [])]) {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      const scheduled = (history.events ?? []).filter(
+        (event) =>
+          event.activityTaskScheduledEventAttributes ||
+          event.startChildWorkflowExecutionInitiatedEventAttributes,
+      );
+      assert.ok(scheduled.length > 0, id);
+      for (const event of scheduled) {
+        const name =
+          event.activityTaskScheduledEventAttributes?.activityType?.name ??
+          event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name;
+        const summary = event.userMetadata?.summary;
+        assert.ok(summary, `${id}: ${name} has no summary`);
+        assert.match(String(converter.fromPayload(summary)), /\w+ \w+/);
+      }
+    }
   });
 
   it('re-running with the same refresh key redoes nothing that already finished', async () => {
