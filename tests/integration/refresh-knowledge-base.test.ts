@@ -103,9 +103,9 @@ describe('refreshKnowledgeBase', () => {
     assert.equal(typeof described.searchAttributes.DocumentCount?.[0], 'number');
 
     // The RAG stage answers the progress query that `run --wait` draws: every stage finished.
-    const ragProgress = (await client.workflow
+    const ragProgress = await client.workflow
       .getHandle(result.stages[2]!.workflowId!)
-      .query('progress')) as { stages: { stage: string; pending: number; done: number }[] };
+      .query<{ stages: { stage: string; pending: number }[] }>('progress');
     assert.deepEqual(
       ragProgress.stages.map((stage) => [stage.stage, stage.pending]),
       [
