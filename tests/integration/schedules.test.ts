@@ -134,4 +134,57 @@ describe('Temporal Schedules from a schedules file', () => {
   it('the shipped schedules.json is valid', () => {
     assert.ok(loadScheduleFile(path.join(repositoryRoot, 'schedules.json')).length > 0);
   });
+
+  it('the shipped daily refresh schedule, triggered, runs refreshKnowledgeBase to completion', async () => {
+    // The shipped entry as is, but on a private queue, database and bucket: the refresh's ETL
+    // and RAG stages then work on an empty knowledge base and finish quickly.
+    const shipped = loadScheduleFile(path.join(repositoryRoot, 'schedules.json')).find(
+      (schedule) => schedule.pipeline === 'refresh',
+    );
+    assert.ok(shipped, 'schedules.json has a refresh schedule');
+    const refreshQueue = uniqueName('scheduled-refresh');
+    const refreshScheduleId = uniqueName(shipped.id);
+    const isolated = testConfig({
+      MONGODB_DATABASE: refreshScheduleId.replaceAll('-', '_'),
+      S3_BUCKET: refreshScheduleId,
+      NOTION_TOKEN: undefined,
+      NOTION_DATABASE_IDS: undefined,
+    });
+    const refreshWorker = await createOfflineWorker(isolated, { taskQueue: refreshQueue });
+    const running = refreshWorker.run();
+    try {
+      assert.deepEqual(
+        await applySchedules(client, [
+          { ...shipped, id: refreshScheduleId, taskQueue: refreshQueue },
+        ]),
+        [{ id: refreshScheduleId, outcome: 'created' }],
+      );
+      const schedule = client.schedule.getHandle(refreshScheduleId);
+      await schedule.trigger();
+      let workflowId: string | undefined;
+      for (let attempt = 0; attempt < 50 && !workflowId; attempt++) {
+        workflowId = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow
+          .workflowId;
+        if (!workflowId) await delay(200);
+      }
+      assert.ok(workflowId, 'the schedule took no action');
+      const handle = client.workflow.getHandle(workflowId);
+      const result = (await handle.result()) as { stages: { stage: string; status: string }[] };
+      assert.deepEqual(
+        result.stages.map((stage) => [stage.stage, stage.status]),
+        [
+          ['collect', 'skipped'],
+          ['etl', 'completed'],
+          ['rag', 'completed'],
+        ],
+      );
+      const described = await handle.describe();
+      assert.equal(described.type, 'refreshKnowledgeBase');
+      assert.deepEqual(described.searchAttributes.Trigger, ['schedule']);
+      await schedule.delete();
+    } finally {
+      await refreshWorker.shutdown();
+      await running;
+    }
+  });
 });
