@@ -69,9 +69,9 @@ export async function openDependencies(
   // A fresh install has no bucket until something is written; a refresh before any import or
   // collection would otherwise fail on NoSuchBucket instead of finding nothing to do. An S3
   // server that is down now is not fatal: the activities' retries wait for it.
-  await storage.ensureBucket().catch((error: unknown) =>
-    Runtime.instance().logger.warn(`S3 bucket ${config.s3.bucket} not ensured: ${String(error)}`),
-  );
+  await storage.ensureBucket().catch((error: unknown) => {
+    Runtime.instance().logger.warn(`S3 bucket ${config.s3.bucket} not ensured: ${String(error)}`);
+  });
   const mongo = await connectMongo(config.mongodb);
   const models =
     options.models === false
