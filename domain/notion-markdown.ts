@@ -64,7 +64,9 @@ function wrap(text: string, marker: string): string {
 /** Renders rich text with its annotations, links, mentions and inline equations. */
 export function richTextToMarkdown(items: readonly NotionRichText[] | undefined): string {
   if (!items) return '';
-  if (!Array.isArray(items)) throw new TypeError('rich text is not a list');
+  // The API's shape is not guaranteed at run time: a malformed block may carry anything here.
+  const received: unknown = items;
+  if (!Array.isArray(received)) throw new TypeError('rich text is not a list');
   return items
     .map((item) => {
       if (item.type === 'equation') return `$${item.equation?.expression ?? item.plain_text}$`;

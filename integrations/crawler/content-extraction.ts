@@ -52,6 +52,7 @@ export function assertLooksLikeText(text: string): void {
   const sample = text.slice(0, 65_536);
   if (sample.length === 0) return;
   // C0 controls but tab, newline, form feed and carriage return; C1 controls; U+FFFD.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const nonText = sample.match(/[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\ufffd]/g);
   const share = (nonText?.length ?? 0) / sample.length;
   if (share > MAX_NON_TEXT_SHARE)
