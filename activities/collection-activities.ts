@@ -71,6 +71,8 @@ export interface CollectionManifest {
   archived: number;
   warnings: number;
   failed: (PageFailure | { databaseId: string; batchKey?: string; error: string })[];
+  /** Ids of the documents this run wrote: what an ETL of this run (`source.kind: collect`) reads. */
+  documentIds: string[];
 }
 
 interface ArchivedPage {
@@ -311,12 +313,17 @@ export function createCollectionActivities({
 
     /** Writes the run's manifest and moves each fully listed database's cursor to the start. */
     async finishCollectionRun(
-      manifest: Omit<CollectionManifest, 'finishedAt'>,
+      manifest: Omit<CollectionManifest, 'finishedAt' | 'documentIds'>,
     ): Promise<{ manifestKey: string }> {
       const manifestKey = runManifestKey('collect', manifest.runId);
+      // The ids come from the page records, not the workflow, so history keeps counts only.
+      const written = await pages
+        .find({ runId: manifest.runId, outcome: 'written' }, { projection: { _id: 1 } })
+        .toArray();
       await storage.putJson(manifestKey, {
         ...manifest,
         finishedAt: new Date().toISOString(),
+        documentIds: written.map((record) => record._id).sort(),
       } satisfies CollectionManifest);
       for (const database of manifest.databases) {
         if ('error' in database) continue;

@@ -64,6 +64,9 @@ function wrap(text: string, marker: string): string {
 /** Renders rich text with its annotations, links, mentions and inline equations. */
 export function richTextToMarkdown(items: readonly NotionRichText[] | undefined): string {
   if (!items) return '';
+  // The API's shape is not guaranteed at run time: a malformed block may carry anything here.
+  const received: unknown = items;
+  if (!Array.isArray(received)) throw new TypeError('rich text is not a list');
   return items
     .map((item) => {
       if (item.type === 'equation') return `$${item.equation?.expression ?? item.plain_text}$`;
@@ -111,7 +114,7 @@ class Renderer {
     let number = 0;
     for (const block of blocks) {
       number = block.type === 'numbered_list_item' ? number + 1 : 0;
-      const text = this.block(block, number);
+      const text = this.guardedBlock(block, number);
       if (text === undefined) continue;
       parts.push({ text, list: LIST_TYPES.has(block.type) });
     }
@@ -123,6 +126,23 @@ class Renderer {
         return `${separator}${part.text}`;
       })
       .join('');
+  }
+
+  /**
+   * A block whose payload does not have the documented shape (a missing payload, rich text
+   * that is not a list...) becomes a visible placeholder and a warning, so one malformed block
+   * never costs the rest of the page.
+   */
+  private guardedBlock(block: NotionBlock, number: number): string | undefined {
+    try {
+      return this.block(block, number);
+    } catch (error) {
+      const type = typeof block.type === 'string' && block.type !== '' ? block.type : 'unknown';
+      this.warnings.push(
+        `Malformed Notion block "${type}" (block ${block.id}): ${(error as Error).message}`,
+      );
+      return `[Malformed Notion block: ${type}]`;
+    }
   }
 
   private children(block: NotionBlock): string {

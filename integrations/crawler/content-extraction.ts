@@ -41,7 +41,28 @@ function absoluteHttpUrl(href: string, base: string): string | undefined {
   }
 }
 
+/** Share of a body's characters that may be control characters or undecodable bytes. */
+const MAX_NON_TEXT_SHARE = 0.1;
+
+/**
+ * Refuses a body that is not text at all (binary or random bytes served as text/html): it would
+ * otherwise become an empty or noise-filled document. A few invalid bytes in a real page pass.
+ */
+export function assertLooksLikeText(text: string): void {
+  const sample = text.slice(0, 65_536);
+  if (sample.length === 0) return;
+  // C0 controls but tab, newline, form feed and carriage return; C1 controls; U+FFFD.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const nonText = sample.match(/[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\ufffd]/g);
+  const share = (nonText?.length ?? 0) / sample.length;
+  if (share > MAX_NON_TEXT_SHARE)
+    throw new Error(
+      `the body is not text: ${Math.round(share * 100)}% of its characters are control characters or invalid bytes`,
+    );
+}
+
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
+  assertLooksLikeText(html);
   const { document } = parseHTML(html);
   const metaTags: Record<string, string | null> = {};
   for (const name of META_TAGS_ALWAYS_PRESENT) metaTags[name] = null;

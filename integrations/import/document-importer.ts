@@ -43,15 +43,25 @@ async function* folderFiles(root: string, folder: string = root): AsyncGenerator
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json'))
       yield { name: path.relative(root, absolute), read: () => readFile(absolute) };
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.zip'))
-      yield* zipFiles(absolute, path.relative(root, absolute));
+      yield* zipFiles(absolute, path.relative(root, absolute), { insideFolder: true });
   }
 }
 
-function* zipFiles(archive: string, label: string): Generator<SourceFile> {
+function* zipFiles(
+  archive: string,
+  label: string,
+  options: { insideFolder?: boolean } = {},
+): Generator<SourceFile> {
   let zip: AdmZip;
   try {
     zip = new AdmZip(archive);
   } catch (error) {
+    // One corrupt archive among a folder's files is reported like a bad file; the rest go on.
+    if (options.insideFolder) {
+      const reason = `not a readable zip archive: ${(error as Error).message}`;
+      yield { name: label, read: () => Promise.reject(new Error(reason)) };
+      return;
+    }
     throw new SecondBrainError('validation', `${label} is not a readable zip archive`, {
       cause: error,
     });
@@ -83,9 +93,16 @@ export function isCrawledPage(document: Pick<Document, 'metadata'>): boolean {
 
 /** Parses and validates one file; throws an Error whose message names the offending field. */
 export function parseImportedDocument(bytes: Buffer): Document {
+  let text: string;
+  try {
+    // Fatal decoding: invalid bytes would otherwise become U+FFFD inside the imported content.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error('not valid UTF-8 text');
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(bytes.toString('utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new Error(`not valid JSON: ${(error as Error).message}`);
   }

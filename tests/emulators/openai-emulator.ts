@@ -1,11 +1,23 @@
 // Speaks the OpenAI REST wire format (chat completions and embeddings) on loopback, with
 // bodies shaped like recorded api.openai.com responses, so the real `openai` SDK runs against it.
 import { randomUUID } from 'node:crypto';
-import { ScriptedHttpServer, fakeVector, type ScriptedReply } from './scripted-http-server.js';
+import {
+  ScriptedHttpServer,
+  fakeVector,
+  type RouteHandler,
+  type ScriptedReply,
+} from './scripted-http-server.js';
 
 export const OPENAI_EMULATOR_KEY = 'sk-emulator-valid-key';
 
-export function createOpenAIEmulator(): ScriptedHttpServer {
+/**
+ * `apiKey` is the key it accepts (tests with canary secrets pass their own); `chat` answers
+ * chat completions instead of the fixed greeting (e.g. a reply chosen by the prompt's content).
+ */
+export function createOpenAIEmulator(
+  options: { apiKey?: string; chat?: RouteHandler } = {},
+): ScriptedHttpServer {
+  const apiKey = options.apiKey ?? OPENAI_EMULATOR_KEY;
   return new ScriptedHttpServer(
     (request) =>
       request.method === 'POST' && request.path === '/v1/chat/completions'
@@ -14,10 +26,12 @@ export function createOpenAIEmulator(): ScriptedHttpServer {
           ? 'embeddings'
           : undefined,
     {
-      chat: (request) => {
-        const { model } = request.body as { model: string };
-        return openAIChatReply({ model, content: 'Hello from the OpenAI emulator.' });
-      },
+      chat:
+        options.chat ??
+        ((request) => {
+          const { model } = request.body as { model: string };
+          return openAIChatReply({ model, content: 'Hello from the OpenAI emulator.' });
+        }),
       embeddings: (request) => {
         const { model, input, dimensions } = request.body as {
           model: string;
@@ -39,7 +53,7 @@ export function createOpenAIEmulator(): ScriptedHttpServer {
       },
     },
     (request) =>
-      request.headers.authorization === `Bearer ${OPENAI_EMULATOR_KEY}`
+      request.headers.authorization === `Bearer ${apiKey}`
         ? undefined
         : {
             status: 401,

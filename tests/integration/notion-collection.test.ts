@@ -123,8 +123,13 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     const keys: string[] = [];
     for await (const key of storage.listKeys('documents/')) keys.push(key);
     assert.equal(keys.length, workspace.totalPages - 1);
-    const manifest = (await storage.getJson(result.manifestKey)) as { failed: unknown[] };
+    const manifest = (await storage.getJson(result.manifestKey)) as {
+      failed: unknown[];
+      documentIds: string[];
+    };
     assert.equal(manifest.failed.length, 1);
+    // The ETL of this run (source kind "collect") reads these ids.
+    assert.equal(manifest.documentIds.length, result.written);
   });
 
   it('renders every block type, properties, comments and normalized child_urls', async () => {

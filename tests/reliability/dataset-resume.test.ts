@@ -19,6 +19,7 @@ import {
   startTestInfrastructure,
   type TestInfrastructure,
 } from '../support/test-infrastructure.js';
+import { recordScenario } from '../support/reliability-figures.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 describe('dataset distillation survives a killed worker', () => {
@@ -46,6 +47,7 @@ describe('dataset distillation survives a killed worker', () => {
       .slice(0, 5);
     await insertRawDocuments(mongo, documents);
     const expectedAnswers = documents.length * 2;
+    const started = Date.now();
     const samples = mongo.db.collection<StoredSample>(COLLECTIONS.datasetSamples);
 
     worker = await startWorkerProcess('offline', infrastructure.environment, {
@@ -99,6 +101,17 @@ describe('dataset distillation survives a killed worker', () => {
         attempts.some((attempt) => attempt >= 2),
         `attempts: ${attempts.join(', ')}`,
       );
+      await recordScenario({
+        scenario: 'Worker crash during dataset distillation',
+        fault: 'SIGKILL of the offline worker mid-batch (real local model), restarted',
+        faultsInjected: 1,
+        runsStarted: 1,
+        runsCompleted: 1,
+        documentsExpected: expectedAnswers,
+        documentsLost: expectedAnswers - afterResume.length,
+        documentsDuplicated: afterResume.filter((sample) => sample.generations !== 1).length,
+        seconds: (Date.now() - started) / 1000,
+      });
     } finally {
       await client.connection.close();
     }

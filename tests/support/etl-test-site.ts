@@ -1,6 +1,8 @@
 // A local website for crawler and ETL tests: real HTTP on 127.0.0.1 with the awkward cases a
 // crawl meets on the web (404/410, a flaky 500, a hanging page, a redirect loop, binary and PDF
-// content, oversized pages, an unknown charset, robots.txt rules, redirects to local addresses).
+// content, oversized pages, an unknown charset, robots.txt rules, redirects to local addresses),
+// plus the bad inputs of the reliability suite (garbage bytes served as HTML, invalid UTF-8, a
+// slow-loris body that never ends) and paced pages for long runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,6 +35,26 @@ export function helloPdf(): Buffer {
   for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
+}
+
+/** The delay of a paced page: 50-200 ms, a pure function of its name. */
+export function pacedDelayMs(name: string): number {
+  let hash = 0;
+  for (const character of name) hash = (hash * 31 + character.charCodeAt(0)) >>> 0;
+  return 50 + (hash % 151);
+}
+
+/** Bytes that are no document at all: a fixed pseudo-random sequence. */
+export function garbageBytes(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = 0x2545f491;
+  for (let index = 0; index < length; index++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes[index] = state & 0xff;
+  }
+  return bytes;
 }
 
 export function articleHtml(title: string, paragraphs: number, links: string[] = []): string {
@@ -71,6 +93,45 @@ export async function startTestSite(): Promise<TestSite> {
         200,
         articleHtml(`Article ${name}`, 8, [`${origin}/article/linked-from-${name}`]),
       );
+    }
+    if (path.startsWith('/paced/')) {
+      // A page per number, answered after a small delay derived from it (50-200 ms), so a run
+      // over hundreds of them lasts long enough to be interrupted, the same way every time.
+      const name = decodeURIComponent(path.slice('/paced/'.length));
+      setTimeout(
+        () => html(200, articleHtml(`Paced ${name}`, 3 + (pacedDelayMs(name) % 4))),
+        pacedDelayMs(name),
+      );
+      return;
+    }
+    if (path === '/garbage') {
+      // Deterministic noise (control characters, stray bytes, half tags) labelled as HTML.
+      response.writeHead(200, { 'content-type': 'text/html' });
+      return response.end(garbageBytes(4096));
+    }
+    if (path === '/invalid-utf8') {
+      // Declares UTF-8 and breaks it: lone continuation bytes, an overlong encoding, a
+      // truncated sequence. The readable text around them must survive.
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return response.end(
+        Buffer.concat([
+          Buffer.from(
+            '<html><head><title>Broken encoding</title></head><body><article><h1>Broken encoding</h1><p>',
+          ),
+          Buffer.from([0x80, 0xbf, 0xc0, 0xaf, 0xe2, 0x82]),
+          Buffer.from(
+            ` Readable text survives invalid bytes. ${'Durable workflows keep going. '.repeat(8)}</p></article></body></html>`,
+          ),
+        ]),
+      );
+    }
+    if (path === '/slow-loris') {
+      // Headers at once, then one byte a second forever: only a whole-request time limit ends it.
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.write('<html><body><p>');
+      const timer = setInterval(() => response.write('.'), 1_000);
+      response.once('close', () => clearInterval(timer));
+      return;
     }
     if (path.startsWith('/slowish/')) {
       // Answers after 300 ms, so a crawl lasts long enough to be interrupted.
