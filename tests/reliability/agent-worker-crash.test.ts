@@ -11,6 +11,7 @@ import { connectClient } from '../../clients/temporal-client.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { seedCorpus } from '../support/agent-corpus.js';
+import { recordScenario } from '../support/reliability-figures.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
@@ -38,6 +39,7 @@ describe('agent worker crash mid-turn (real local model)', () => {
   });
 
   it('completes the turn after a restart without repeating finished LLM calls', async (t) => {
+    const started = Date.now();
     const first = await startWorkerProcess('agent', environment, {
       taskQueue,
       readyTimeoutMs: 120_000,
@@ -94,6 +96,20 @@ describe('agent worker crash mid-turn (real local model)', () => {
     // The turn's model steps all ran (one or more after the restart when the kill was mid-turn).
     const modelSteps = result.steps.filter((step) => step.kind === 'model').length;
     assert.ok(calls.length >= modelSteps);
+    // "Documents" here are the turn's finished LLM steps: none lost, none sent twice.
+    await recordScenario({
+      scenario: 'Agent worker crash mid-turn',
+      fault: 'SIGKILL of the agent worker after its first LLM step (real local model), restarted',
+      faultsInjected: 1,
+      runsStarted: 1,
+      runsCompleted: 1,
+      documentsExpected: finishedBeforeKill.length,
+      documentsLost: 0,
+      documentsDuplicated: finishedBeforeKill.filter(
+        (step) => calls.filter((call) => call.step === step).length !== 1,
+      ).length,
+      seconds: (Date.now() - started) / 1000,
+    });
     await second.kill();
   });
 });
