@@ -231,6 +231,6 @@ describe('fineTune on the local backend (stand-in training command)', () => {
       command: config.training.localCommand,
       workingDirectory: process.cwd(),
     });
-    assert.equal((await backend.status(record!.jobId)).state, 'cancelled');
+    assert.equal((await backend.status(record.jobId)).state, 'cancelled');
   });
 });
