@@ -13,9 +13,11 @@ export function registerWorkerCommand(program: Command): void {
   worker
     .command('offline')
     .description(`Serve the offline pipelines' task queue (${TASK_QUEUES.offline})`)
-    .action(async () => {
-      const running = await createOfflineWorker(loadConfig());
-      note(`Offline worker polling ${TASK_QUEUES.offline}. Ctrl-C to stop.`);
+    .option('--task-queue <name>', 'serve another task queue (tests, canaries)')
+    .action(async (options: { taskQueue?: string }) => {
+      const taskQueue = options.taskQueue ?? TASK_QUEUES.offline;
+      const running = await createOfflineWorker(loadConfig(), { taskQueue });
+      note(`Offline worker polling ${taskQueue}. Ctrl-C to stop.`);
       await running.run();
     });
 
