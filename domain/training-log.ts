@@ -20,6 +20,8 @@ export interface DryRunEvent {
   counts: Record<string, number>;
   estimatedSteps: number;
   longestSampleChars: number;
+  /** What a real run would refuse (e.g. no output repo) but a dry run reports and goes past. */
+  warnings: string[];
 }
 
 export type TrainingEvent =
@@ -73,6 +75,9 @@ export function parseTrainingLine(line: string): TrainingEvent | undefined {
         counts: (value.counts ?? {}) as Record<string, number>,
         estimatedSteps: finiteOrNull(value.estimatedSteps) ?? 0,
         longestSampleChars: finiteOrNull(value.longestSampleChars) ?? 0,
+        warnings: Array.isArray(value.warnings)
+          ? value.warnings.filter((item): item is string => typeof item === 'string')
+          : [],
       },
     };
   }

@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import urllib.request
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 DEFAULT_PROMPT_TEMPLATE = (
     "Below is an instruction that describes a task, paired with an input that provides further "
@@ -90,8 +90,10 @@ def merge(defaults: Dict[str, Any], given: Dict[str, Any]) -> Dict[str, Any]:
     return merged
 
 
-def validate(config: Dict[str, Any]) -> List[str]:
+def validate(config: Dict[str, Any]) -> Tuple[List[str], List[str]]:
+    """Problems (the run cannot start) and warnings (a dry run may go on, a real run may not)."""
     problems: List[str] = []
+    warnings: List[str] = []
 
     def positive_int(path: str, value: Any) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -135,21 +137,25 @@ def validate(config: Dict[str, Any]) -> List[str]:
     if not dataset.get("localDir") and not dataset.get("hubRepo"):
         problems.append("dataset: set localDir or hubRepo")
     repo = config["outputRepo"]
-    if config["pushToHub"] and (not isinstance(repo, str) or repo.count("/") != 1):
-        problems.append('outputRepo: must be "namespace/name" when pushToHub is true')
-    return problems
+    if repo is None and config["pushToHub"]:
+        warnings.append('outputRepo: not set; a real run needs "namespace/name" to push the model')
+    elif repo is not None and (not isinstance(repo, str) or repo.count("/") != 1):
+        problems.append('outputRepo: must be "namespace/name"')
+    return problems, warnings
 
 
-def load_config(path: str) -> Dict[str, Any]:
+def load_config(path: str, dry_run: bool = False) -> Tuple[Dict[str, Any], List[str]]:
     with open(path, encoding="utf-8") as handle:
         given = json.load(handle)
     if not isinstance(given, dict):
         raise ConfigError("(config): must be a JSON object")
     config = merge(DEFAULTS, given)
-    problems = validate(config)
+    problems, warnings = validate(config)
+    if not dry_run:
+        problems, warnings = problems + warnings, []
     if problems:
         raise ConfigError("; ".join(problems))
-    return config
+    return config, warnings
 
 
 def read_jsonl(text: str, source: str) -> List[Dict[str, str]]:
@@ -207,7 +213,7 @@ def emit(event: Dict[str, Any], metrics_file: Any = None) -> None:
         metrics_file.flush()
 
 
-def dry_run(config: Dict[str, Any]) -> None:
+def dry_run(config: Dict[str, Any], warnings: List[str]) -> None:
     splits = load_splits(config["dataset"])
     formatted = [format_sample(config, row) for row in splits["train"]]
     training = config["training"]
@@ -218,6 +224,7 @@ def dry_run(config: Dict[str, Any]) -> None:
             "event": "dry-run",
             "config": config,
             "counts": {split: len(rows) for split, rows in splits.items()},
+            "warnings": warnings,
             "estimatedSteps": steps,
             "longestSampleChars": max(len(text) for text in formatted),
             "example": formatted[0][:2000],
@@ -336,9 +343,9 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--dry-run", action="store_true", help="validate and format; no GPU")
     arguments = parser.parse_args(argv)
     try:
-        config = load_config(arguments.config)
+        config, warnings = load_config(arguments.config, arguments.dry_run)
         if arguments.dry_run:
-            dry_run(config)
+            dry_run(config, warnings)
         else:
             train(config)
     except ConfigError as error:

@@ -51,6 +51,7 @@ export interface FineTuneDryRunResult {
   config: Record<string, unknown>;
   counts: Record<string, number>;
   estimatedSteps: number;
+  warnings: string[];
 }
 
 export interface FineTuneResult {
@@ -206,6 +207,7 @@ export async function fineTune(
       config: outcome.dryRun.config,
       counts: outcome.dryRun.counts,
       estimatedSteps: outcome.dryRun.estimatedSteps,
+      warnings: outcome.dryRun.warnings,
     };
   }
 

@@ -73,5 +73,9 @@ describe('training program', () => {
     assert.match(result.stderr, /training\.learningRate: must be a number/);
     assert.match(result.stderr, /dataset: set localDir or hubRepo/);
     assert.equal(run({ unknown: 1 }, '--dry-run').status, 2);
+    // A missing output repo only warns in a dry run; a real run refuses it before any import.
+    const real = run({ dataset: { localDir: directory } });
+    assert.equal(real.status, 2);
+    assert.match(real.stderr, /outputRepo: not set/);
   });
 });
