@@ -107,7 +107,7 @@ describe('second-brain run train (dry run)', () => {
     }
   });
 
-  it("fails with the program's own message when the config is invalid", async () => {
+  it('fails with a validation error naming the bad config field', async () => {
     const result = await runCli(
       [
         'run',
