@@ -91,7 +91,7 @@ export function createEndpointSummarizer(options: EndpointSummarizerOptions): Su
 
 /** The endpoint when configured, else the configured chat model (OpenAI-compatible or local). */
 export function createSummarizer(options: {
-  endpoint?: Omit<EndpointSummarizerOptions, 'prompt'> & { url: string | undefined };
+  endpoint?: Omit<EndpointSummarizerOptions, 'prompt' | 'url'> & { url: string | undefined };
   llm: ChatModel;
 }): Summarizer {
   const { endpoint } = options;
