@@ -156,8 +156,6 @@ export const environmentSchema = z.object({
   SUMMARIZER_ENDPOINT_URL: optionalUrl,
   // The model name the endpoint's server expects ("tgi" for TGI; the repo id for vLLM).
   SUMMARIZER_ENDPOINT_MODEL: z.string().min(1).default('tgi'),
-  // The Inference Endpoints REST API (the summarizerEndpoint workflow creates, resumes, pauses).
-  HF_ENDPOINTS_API_URL: z.url().default('https://api.endpoints.huggingface.cloud'),
 
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
@@ -280,7 +278,6 @@ export interface Config {
   readonly summarizer: {
     readonly endpointUrl: string | undefined;
     readonly endpointModel: string;
-    readonly endpointsApiUrl: string;
   };
   readonly agent: {
     readonly maxSteps: number;
@@ -411,7 +408,6 @@ export function loadConfig(
     summarizer: {
       endpointUrl: env.SUMMARIZER_ENDPOINT_URL,
       endpointModel: env.SUMMARIZER_ENDPOINT_MODEL,
-      endpointsApiUrl: env.HF_ENDPOINTS_API_URL.replace(/\/$/, ''),
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,
