@@ -5,6 +5,9 @@ import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
 import { createEtlActivities } from './etl-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
+import { createTrainingActivities } from './training-activities.js';
+import { createDatasetHub } from '../integrations/huggingface/dataset-hub.js';
+import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
 /** Every activity the offline worker registers, built from injected dependencies. */
@@ -30,5 +33,21 @@ export function createOfflineActivities(
       defaultHubRepo: dependencies.config.huggingFaceHub.datasetRepo,
     }),
     ...createEtlActivities(dependencies),
+    ...createTrainingActivities({
+      config: dependencies.config,
+      storage: dependencies.storage,
+      mongo: dependencies.mongo,
+      backends: createTrainingBackendFactory(dependencies.config),
+      llm: dependencies.llm,
+      modelProblems: dependencies.modelProblems,
+      modelHub:
+        dependencies.config.huggingFaceHub.token === undefined
+          ? undefined
+          : createDatasetHub({
+              accessToken: dependencies.config.huggingFaceHub.token,
+              hubUrl: dependencies.config.huggingFaceHub.url,
+              repoType: 'model',
+            }),
+    }),
   };
 }

@@ -1,7 +1,14 @@
 // The one place that reads process.env. Every variable, its default and its meaning live here;
 // .env.example documents the same list and a test keeps the two in step.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The training program shipped with the repo (training/train_summarizer.py). */
+export const TRAINING_PROGRAM_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../training/train_summarizer.py',
+);
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z
@@ -130,6 +137,26 @@ export const environmentSchema = z.object({
       .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
       .optional(),
   ),
+  // Fine-tuning (`fineTune`). The command the `local` backend runs (split on spaces; the config
+  // path and --dry-run are appended); unset = python3 training/train_summarizer.py.
+  TRAINING_LOCAL_COMMAND: optionalString,
+  // The Docker image of `hf-jobs` training jobs: Unsloth, TRL and huggingface_hub installed.
+  TRAINING_JOBS_IMAGE: z.string().min(1).default('unsloth/unsloth:latest'),
+  // The user or organization Hugging Face Jobs run under; unset = the output repo's namespace.
+  HF_JOBS_NAMESPACE: optionalString,
+  // "namespace/name" of the model repo the merged model goes to; the input's config.outputRepo wins.
+  MODEL_REPO: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
+      .optional(),
+  ),
+  // The fine-tuned summarizer on a dedicated Inference Endpoint (OpenAI-compatible /v1 route);
+  // unset = summaries come from the configured chat model. Uses HF_TOKEN.
+  SUMMARIZER_ENDPOINT_URL: optionalUrl,
+  // The model name the endpoint's server expects ("tgi" for TGI; the repo id for vLLM).
+  SUMMARIZER_ENDPOINT_MODEL: z.string().min(1).default('tgi'),
+
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
   // continues as new with a summary of the older turns.
@@ -237,6 +264,20 @@ export interface Config {
     readonly token: string | undefined;
     readonly url: string;
     readonly datasetRepo: string | undefined;
+  };
+  readonly training: {
+    /** The `local` backend's command (the config path and --dry-run are appended). */
+    readonly localCommand: readonly string[];
+    /** Where `local` jobs keep their folders (config, dataset, output.log, exit code). */
+    readonly jobsDirectory: string;
+    readonly programPath: string;
+    readonly jobsImage: string;
+    readonly jobsNamespace: string | undefined;
+    readonly modelRepo: string | undefined;
+  };
+  readonly summarizer: {
+    readonly endpointUrl: string | undefined;
+    readonly endpointModel: string;
   };
   readonly agent: {
     readonly maxSteps: number;
@@ -352,6 +393,21 @@ export function loadConfig(
       token: env.HF_TOKEN,
       url: env.HF_HUB_URL.replace(/\/$/, ''),
       datasetRepo: env.DATASET_REPO,
+    },
+    training: {
+      localCommand:
+        env.TRAINING_LOCAL_COMMAND === undefined
+          ? ['python3', TRAINING_PROGRAM_PATH]
+          : env.TRAINING_LOCAL_COMMAND.split(/\s+/).filter(Boolean),
+      jobsDirectory: path.resolve(workingDirectory, env.SECOND_BRAIN_DATA_DIR, 'training-jobs'),
+      programPath: TRAINING_PROGRAM_PATH,
+      jobsImage: env.TRAINING_JOBS_IMAGE,
+      jobsNamespace: env.HF_JOBS_NAMESPACE,
+      modelRepo: env.MODEL_REPO,
+    },
+    summarizer: {
+      endpointUrl: env.SUMMARIZER_ENDPOINT_URL,
+      endpointModel: env.SUMMARIZER_ENDPOINT_MODEL,
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,

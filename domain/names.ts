@@ -46,6 +46,12 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Crawls every linked page, converts it to Markdown, scores it, stores it in raw.',
   },
+  train: {
+    workflowType: 'fineTune',
+    taskQueue: TASK_QUEUES.offline,
+    description:
+      'Fine-tunes the summarizer on a dataset version (Unsloth), evaluates and registers it.',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -88,6 +94,10 @@ export const COLLECTIONS = {
   turnEvents: 'turn_events',
   /** Per turn: the answer as far as the model has generated it (the token side channel). */
   turnLiveText: 'turn_live_text',
+  /** One training job per (workflow, launch): the idempotency record of fineTune's launches. */
+  trainingJobs: 'training_jobs',
+  /** The model registry: one fine-tuned model per repo revision, with loss curve and ROUGE. */
+  models: 'models',
 } as const;
 
 /** The agent's conversation workflow and its message names (workflow id = conversation id). */
@@ -103,4 +113,5 @@ export const STORAGE_PREFIXES = {
   documents: 'documents/',
   runs: 'runs/',
   datasets: 'datasets/',
+  models: 'models/',
 } as const;

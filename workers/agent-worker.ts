@@ -7,7 +7,7 @@ import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
-import type { Summarizer } from '../integrations/llm/summarizer.js';
+import { createSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
@@ -90,7 +90,18 @@ export async function createAgentWorker(
         mongo,
         llm,
         retriever: options.retriever ?? (await defaultRetriever(config, mongo.db)),
-        summarizer: options.summarizer,
+        // The fine-tuned model's endpoint when SUMMARIZER_ENDPOINT_URL is set, else the chat model.
+        summarizer:
+          options.summarizer ??
+          createSummarizer({
+            endpoint: {
+              url: config.summarizer.endpointUrl,
+              apiKey: config.huggingFaceHub.token,
+              model: config.summarizer.endpointModel,
+              timeoutMs: config.models.llm.timeoutMs,
+            },
+            llm,
+          }),
       }),
     },
     onClose: async () => {

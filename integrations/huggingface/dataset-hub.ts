@@ -22,7 +22,7 @@ export interface PublishResult {
 }
 
 export interface DatasetHub {
-  /** Creates the dataset repo if needed and uploads the files in one commit, unless unchanged. */
+  /** Creates the repo if needed and uploads the files in one commit, unless unchanged. */
   publish(repo: string, files: readonly HubFile[], message: string): Promise<PublishResult>;
 }
 
@@ -30,6 +30,8 @@ export interface DatasetHubSettings {
   accessToken: string;
   hubUrl: string;
   fetch?: typeof fetch;
+  /** The kind of repo published to: datasets by default; model cards go to a model repo. */
+  repoType?: 'dataset' | 'model';
 }
 
 /** Git's blob id: what the Hub reports as `oid` for a regular (non-LFS) file. */
@@ -68,6 +70,7 @@ export function toHubError(error: unknown, action: string): unknown {
 }
 
 export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
+  const type = settings.repoType ?? 'dataset';
   const common = {
     accessToken: settings.accessToken,
     hubUrl: settings.hubUrl,
@@ -76,7 +79,7 @@ export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
 
   async function ensureRepo(name: string): Promise<void> {
     try {
-      await createRepo({ ...common, repo: { type: 'dataset', name } });
+      await createRepo({ ...common, repo: { type, name } });
     } catch (error) {
       // 409: the repo exists already (ours from an earlier push): publishing is idempotent.
       if (error instanceof HubApiError && error.statusCode === 409) return;
@@ -89,7 +92,7 @@ export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
     try {
       for await (const entry of listFiles({
         ...common,
-        repo: { type: 'dataset', name },
+        repo: { type, name },
         recursive: true,
       })) {
         if (entry.type === 'file')
@@ -117,7 +120,7 @@ export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
       try {
         const output = await uploadFiles({
           ...common,
-          repo: { type: 'dataset', name: repo },
+          repo: { type, name: repo },
           files: files.map((file) => ({
             path: file.path,
             content: new Blob([Uint8Array.from(file.content)]),

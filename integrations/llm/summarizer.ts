@@ -1,13 +1,25 @@
-// The summarizer service port. The training issue's fine-tuned summarizer plugs in here; the
-// default asks the configured chat model with a summarization prompt.
+// The summarizer service port. With SUMMARIZER_ENDPOINT_URL set, summaries come from the
+// fine-tuned model on a Hugging Face dedicated Inference Endpoint (TGI/vLLM's OpenAI-compatible
+// /v1 route), prompted exactly as it was trained; otherwise from the configured chat model
+// (an OpenAI-compatible server, or the local model) with a summarization prompt.
+import type OpenAI from 'openai';
+import {
+  formatSummarizationPrompt,
+  SUMMARIZATION_PROMPT_INSTRUCTION,
+  SUMMARIZATION_PROMPT_TEMPLATE,
+} from '../../domain/training-config.js';
 import type { ChatModel } from './chat-model.js';
+import { createOpenAIClient, openAIError } from './openai-chat-model.js';
 
 export interface Summarizer {
+  /** Who summarizes, e.g. "endpoint/you/summarizer" or "local/SmolLM2-135M-Instruct-Q4_1". */
+  readonly name?: string;
   summarize(text: string, options?: { maxWords?: number }): Promise<string>;
 }
 
 export function createChatSummarizer(llm: ChatModel): Summarizer {
   return {
+    name: `${llm.provider}/${llm.modelId}`,
     async summarize(text, options = {}) {
       const response = await llm.chat({
         messages: [
@@ -24,4 +36,66 @@ export function createChatSummarizer(llm: ChatModel): Summarizer {
       return response.text.trim();
     },
   };
+}
+
+export interface EndpointSummarizerOptions {
+  /** The endpoint's URL (…endpoints.huggingface.cloud); /v1 is appended when missing. */
+  url: string;
+  /** HF_TOKEN: dedicated endpoints are protected by default. */
+  apiKey: string | undefined;
+  /** The model name the server expects ("tgi" for TGI, the repo id for vLLM). */
+  model: string;
+  timeoutMs: number;
+  prompt?: { template: string; instruction: string };
+}
+
+/** Where an endpoint's OpenAI-compatible routes live. */
+export function openAIBaseUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+}
+
+/**
+ * The fine-tuned model learned raw Alpaca text, not a chat template, so it is asked through
+ * the completions route with the training prompt and an empty response; it stops at its EOS.
+ */
+export function createEndpointSummarizer(options: EndpointSummarizerOptions): Summarizer {
+  const client: OpenAI = createOpenAIClient({
+    apiKey: options.apiKey,
+    baseUrl: openAIBaseUrl(options.url),
+    timeoutMs: options.timeoutMs,
+  });
+  const prompt = options.prompt ?? {
+    template: SUMMARIZATION_PROMPT_TEMPLATE,
+    instruction: SUMMARIZATION_PROMPT_INSTRUCTION,
+  };
+  const identity = { provider: 'endpoint', model: options.model };
+  return {
+    name: `endpoint/${options.model}`,
+    async summarize(text, summarizeOptions = {}) {
+      try {
+        const response = await client.completions.create({
+          model: options.model,
+          prompt: formatSummarizationPrompt(prompt, text),
+          max_tokens: Math.round((summarizeOptions.maxWords ?? 120) * 1.6),
+          temperature: 0,
+          stop: ['### Instruction:', '### Input:'],
+        });
+        return (response.choices[0]?.text ?? '').trim();
+      } catch (error) {
+        throw openAIError(identity, error);
+      }
+    },
+  };
+}
+
+/** The endpoint when configured, else the configured chat model (OpenAI-compatible or local). */
+export function createSummarizer(options: {
+  endpoint?: Omit<EndpointSummarizerOptions, 'prompt' | 'url'> & { url: string | undefined };
+  llm: ChatModel;
+}): Summarizer {
+  const { endpoint } = options;
+  if (endpoint?.url !== undefined)
+    return createEndpointSummarizer({ ...endpoint, url: endpoint.url });
+  return createChatSummarizer(options.llm);
 }

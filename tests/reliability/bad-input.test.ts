@@ -239,6 +239,7 @@ describe('bad input is contained', () => {
       refreshKnowledgeBase: [{ collect: { batchSize: 0 } }, 'collect.batchSize'],
       generateDataset: [{ splits: { train: 0.5, validation: 0.1, test: 0.1 } }, 'splits'],
       etl: [{ crawl: { timeoutSecs: 0 } }, 'crawl.timeoutSecs'],
+      fineTune: [{ timeoutMinutes: 0 }, 'timeoutMinutes'],
       conversation: [{ maxSteps: 0 }, 'maxSteps'],
     };
     for (const [workflowType, [input, field]] of Object.entries(cases)) {

@@ -1,0 +1,72 @@
+// The loss curve of a training run as hand-written SVG, in the style of the dataset charts:
+// the model card shows it and the registry keeps it beside the model. Deterministic output.
+import type { TrainingMetric } from './training-log.js';
+
+function escapeXml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
+}
+
+function formatTick(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100
+    ? String(Math.round(value))
+    : value.toFixed(3).replace(/\.?0+$/, '');
+}
+
+/** A line chart of loss per step, with min/max ticks on both axes and a dot per logged step. */
+export function lossCurveSvg(options: {
+  title: string;
+  metrics: readonly Pick<TrainingMetric, 'step' | 'loss'>[];
+  width?: number;
+  height?: number;
+}): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 320;
+  const margin = { top: 40, right: 20, bottom: 56, left: 56 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const points = [...options.metrics].sort((a, b) => a.step - b.step);
+  const steps = points.map((point) => point.step);
+  const losses = points.map((point) => point.loss);
+  const minStep = steps.length > 0 ? Math.min(...steps) : 0;
+  let maxStep = steps.length > 0 ? Math.max(...steps) : 1;
+  if (maxStep <= minStep) maxStep = minStep + 1;
+  const minLoss = losses.length > 0 ? Math.min(0, ...losses) : 0;
+  let maxLoss = losses.length > 0 ? Math.max(...losses) : 1;
+  if (maxLoss <= minLoss) maxLoss = minLoss + 1;
+  const x = (step: number) => margin.left + ((step - minStep) / (maxStep - minStep)) * plotWidth;
+  const y = (loss: number) =>
+    margin.top + plotHeight - ((loss - minLoss) / (maxLoss - minLoss)) * plotHeight;
+  const path = points
+    .map(
+      (point, index) =>
+        `${index === 0 ? 'M' : 'L'}${x(point.step).toFixed(1)},${y(point.loss).toFixed(1)}`,
+    )
+    .join(' ');
+  const dots = points.map(
+    (point) =>
+      `<circle cx="${x(point.step).toFixed(1)}" cy="${y(point.loss).toFixed(1)}" r="2" fill="#4c78a8"><title>${escapeXml(`step ${point.step}: ${formatTick(point.loss)}`)}</title></circle>`,
+  );
+  const bottom = margin.top + plotHeight;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(options.title)}</text>`,
+    `<line x1="${margin.left}" y1="${bottom}" x2="${margin.left + plotWidth}" y2="${bottom}" stroke="#333"/>`,
+    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${bottom}" stroke="#333"/>`,
+    points.length > 0 ? `<path d="${path}" fill="none" stroke="#4c78a8" stroke-width="2"/>` : '',
+    ...dots,
+    `<text x="${margin.left}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatTick(minStep)}</text>`,
+    `<text x="${margin.left + plotWidth}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatTick(maxStep)}</text>`,
+    `<text x="${margin.left - 6}" y="${bottom}" text-anchor="end" font-size="10">${formatTick(minLoss)}</text>`,
+    `<text x="${margin.left - 6}" y="${margin.top + 4}" text-anchor="end" font-size="10">${formatTick(maxLoss)}</text>`,
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">step</text>`,
+    `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">training loss</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}
