@@ -137,22 +137,27 @@ export async function fineTune(
     const launchKey = `${workflowId}#${launch}`;
     let result: AwaitTrainingResult;
     try {
-      const { jobId } = await storageActivities.launchTrainingJob.executeWithOptions(
-        {
-          summary: `${input.dryRun ? 'Dry-run' : 'Launch'} training on ${input.backend}${input.backend === 'hf-jobs' ? ` (${input.flavor})` : ''}, launch ${launch}`,
-        },
-        [
+      // Not cancellable: a launch cancelled mid-call could still create the job after the
+      // cancel step below found nothing to cancel. A cancellation that arrives meanwhile takes
+      // effect at the watch, which then cancels the job it launched.
+      const { jobId } = await CancellationScope.nonCancellable(() =>
+        storageActivities.launchTrainingJob.executeWithOptions(
           {
-            launchKey,
-            workflowId,
-            backend: input.backend,
-            dataset,
-            config: input.config,
-            dryRun: input.dryRun,
-            flavor: input.flavor,
-            timeoutMinutes: input.timeoutMinutes,
+            summary: `${input.dryRun ? 'Dry-run' : 'Launch'} training on ${input.backend}${input.backend === 'hf-jobs' ? ` (${input.flavor})` : ''}, launch ${launch}`,
           },
-        ],
+          [
+            {
+              launchKey,
+              workflowId,
+              backend: input.backend,
+              dataset,
+              config: input.config,
+              dryRun: input.dryRun,
+              flavor: input.flavor,
+              timeoutMinutes: input.timeoutMinutes,
+            },
+          ],
+        ),
       );
       result = await watchActivities.awaitTrainingJob.executeWithOptions(
         { summary: `Watch training job ${jobId}` },
