@@ -17,6 +17,9 @@ import {
   createMongoKeywordRetriever,
   type Retriever,
 } from '../integrations/search/retriever.js';
+import { withTracing } from '../integrations/llm/traced-chat-model.js';
+import { withRetrievalTracing } from '../integrations/search/traced-retriever.js';
+import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
 
 export interface AgentWorkerOptions {
@@ -81,6 +84,11 @@ export async function createAgentWorker(
     await dispose();
     throw error;
   }
+  // Every LLM call, tool call and retrieval of a turn is traced (MongoDB, and Opik when set).
+  const tracer = createConfiguredTracer(config, mongo.db, (message, meta) => {
+    Runtime.instance().logger.warn(message, meta);
+  });
+  const retriever = options.retriever ?? (await defaultRetriever(config, mongo.db));
   return createWorker(config, {
     taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
     workflows: 'agent',
@@ -88,12 +96,14 @@ export async function createAgentWorker(
       ...createWorkflowInputActivities(),
       ...createAgentActivities({
         mongo,
-        llm,
-        retriever: options.retriever ?? (await defaultRetriever(config, mongo.db)),
+        llm: withTracing(llm, tracer),
+        retriever: withRetrievalTracing(retriever, tracer),
         summarizer: options.summarizer,
       }),
     },
+    tracer,
     onClose: async () => {
+      await tracer.close();
       await mongo.close();
       await dispose();
     },

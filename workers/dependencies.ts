@@ -7,6 +7,9 @@ import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
 import { withResponseCache, type CachedChatResponse } from '../integrations/llm/response-cache.js';
+import { withTracing } from '../integrations/llm/traced-chat-model.js';
+import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
+import type { Tracer } from '../integrations/tracing/tracer.js';
 import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
@@ -25,12 +28,14 @@ export interface WorkerDependencies {
   modelProblems: string[];
   /** The Hugging Face Hub client for dataset publishing; undefined without HF_TOKEN. */
   datasetHub?: DatasetHub;
+  /** Records the spans of LLM calls made inside activities (MongoDB, and Opik when set). */
+  tracer: Tracer;
   close(): Promise<void>;
 }
 
 type Disposable = { dispose?: () => Promise<void> };
 
-async function loadModels(config: Config, mongo: MongoDatabase) {
+async function loadModels(config: Config, mongo: MongoDatabase, tracer: Tracer) {
   const problems: string[] = [];
   let llm: (ChatModel & Disposable) | undefined;
   let embeddings: (EmbeddingModel & Disposable) | undefined;
@@ -48,8 +53,13 @@ async function loadModels(config: Config, mongo: MongoDatabase) {
       `embedding model ${config.models.embeddings.provider}/${config.models.embeddings.model}: ${(error as Error).message}`,
     );
   }
+  // Tracing outside the cache: a cached answer shows up as a cached, free LLM span.
   const cached =
-    llm && withResponseCache(llm, mongo.db.collection<CachedChatResponse>(COLLECTIONS.llmCache));
+    llm &&
+    withTracing(
+      withResponseCache(llm, mongo.db.collection<CachedChatResponse>(COLLECTIONS.llmCache)),
+      tracer,
+    );
   return {
     llm: cached,
     embeddings,
@@ -67,6 +77,9 @@ export async function openDependencies(
 ): Promise<WorkerDependencies> {
   const storage = createObjectStorage(config.s3);
   const mongo = await connectMongo(config.mongodb);
+  const tracer = createConfiguredTracer(config, mongo.db, (message, meta) => {
+    Runtime.instance().logger.warn(message, meta);
+  });
   const models =
     options.models === false
       ? {
@@ -75,7 +88,7 @@ export async function openDependencies(
           problems: ['models are not loaded in this process'],
           dispose: async () => {},
         }
-      : await loadModels(config, mongo);
+      : await loadModels(config, mongo, tracer);
   // A worker without models still serves everything else; activities that need one say why.
   for (const problem of models.problems)
     Runtime.instance().logger.warn(`Model unavailable: ${problem}`);
@@ -90,7 +103,9 @@ export async function openDependencies(
     modelProblems: models.problems,
     datasetHub:
       token === undefined ? undefined : createDatasetHub({ accessToken: token, hubUrl: url }),
+    tracer,
     async close() {
+      await tracer.close();
       storage.close();
       await models.dispose();
       await mongo.close();
