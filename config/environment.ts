@@ -271,6 +271,8 @@ export interface Config {
     readonly judgeModel: string;
     /** True when the judge is the worker's own chat model (no second model is loaded). */
     readonly judgeIsWorkerModel: boolean;
+    /** OPENAI_API_KEY or HF_TOKEN, whichever the judge's provider uses. Never log it. */
+    readonly judgeApiKey: string | undefined;
   };
 }
 
@@ -284,6 +286,7 @@ function judgeSettings(env: Environment): Config['evaluation'] {
     judgeProvider,
     judgeModel,
     judgeIsWorkerModel: judgeProvider === env.LLM_PROVIDER && judgeModel === workerModel,
+    judgeApiKey: judgeProvider === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
   };
 }
 

@@ -41,6 +41,12 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
   },
+  eval: {
+    workflowType: 'evaluate',
+    taskQueue: TASK_QUEUES.offline,
+    description:
+      'Runs the agent over an evaluation dataset and scores it (Opik judges, density, retrieval).',
+  },
   etl: {
     workflowType: 'etl',
     taskQueue: TASK_QUEUES.offline,
@@ -86,6 +92,10 @@ export const COLLECTIONS = {
   agentSteps: 'agent_steps',
   agentModelCalls: 'agent_model_calls',
   turnEvents: 'turn_events',
+  /** Evaluation: dataset versions (questions, labels), per-question results, and runs. */
+  evaluationDatasets: 'evaluation_datasets',
+  evaluationResults: 'evaluation_results',
+  evaluationRuns: 'evaluation_runs',
 } as const;
 
 /** The agent's conversation workflow and its message names (workflow id = conversation id). */
@@ -101,4 +111,5 @@ export const STORAGE_PREFIXES = {
   documents: 'documents/',
   runs: 'runs/',
   datasets: 'datasets/',
+  evaluations: 'evaluations/',
 } as const;

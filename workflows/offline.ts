@@ -5,3 +5,4 @@ export { collectNotionData } from './collect-notion-data.js';
 export { refreshKnowledgeBase } from './refresh-knowledge-base.js';
 export { generateDataset } from './generate-dataset.js';
 export { etl } from './etl.js';
+export { evaluate } from './evaluate.js';

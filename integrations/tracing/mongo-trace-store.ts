@@ -39,16 +39,25 @@ export function createMongoTraceExporter(db: Db): TraceExporter {
     name: 'MongoDB',
     async export(span, trace) {
       const { traceId, input, output, ...traceFields } = trace;
-      await traces.updateOne(
-        { _id: traceId },
-        {
-          // The first span's view of the trace stays (its start time); input and output are
-          // known only to some activities of a turn, so they are set whenever one knows them.
-          $setOnInsert: defined({ type: 'trace' as const, ...traceFields }),
-          $set: defined({ updatedAt: new Date(), input, output }),
-        },
-        { upsert: true },
-      );
+      const upsertTrace = () =>
+        traces.updateOne(
+          { _id: traceId },
+          {
+            // The first span's view of the trace stays (its start time); input and output are
+            // known only to some activities of a turn, so they are set whenever one knows them.
+            $setOnInsert: defined({ type: 'trace' as const, ...traceFields }),
+            $set: defined({ updatedAt: new Date(), input, output }),
+          },
+          { upsert: true },
+        );
+      try {
+        await upsertTrace();
+      } catch (error) {
+        // Two spans of a new trace written at once: both upserts insert, one loses the race
+        // (duplicate key); the document exists now, so the retry updates it.
+        if ((error as { code?: unknown }).code !== 11000) throw error;
+        await upsertTrace();
+      }
       const { spanId, ...spanFields } = span;
       await traces.replaceOne({ _id: spanId }, defined({ type: 'span' as const, ...spanFields }), {
         upsert: true,
