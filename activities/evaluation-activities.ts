@@ -91,6 +91,17 @@ async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Every message of an error and its causes (a failed update's reason is a few causes deep). */
+function causeChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    const message = errorMessage(current);
+    if (message && !messages.includes(message)) messages.push(message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messages.join(': ');
+}
+
 function hashId(text: string, length = 24): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
@@ -369,7 +380,7 @@ export function createEvaluationActivities(dependencies: {
       } catch (error) {
         // The agent failed this question (its turn failed for good): a result, not a crash.
         if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-        record.answerError = errorMessage(error.cause ?? error).slice(0, 500);
+        record.answerError = causeChain(error.cause ?? error).slice(0, 500);
       }
       await collections.results.updateOne(
         { _id: resultId },

@@ -69,7 +69,7 @@ export function comparisonChartSvg(
 ): string {
   const width = options.width ?? 720;
   const height = options.height ?? 340;
-  const margin = { top: 48, right: 20, bottom: 92, left: 44 };
+  const margin = { top: 60, right: 20, bottom: 92, left: 44 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const group = plotWidth / Math.max(1, comparisons.length);
@@ -90,7 +90,8 @@ export function comparisonChartSvg(
     ];
     bars.forEach(([value, color, which], offset) => {
       if (value === null) return;
-      const top = y(value);
+      // A zero still shows as a sliver, so "0" and "not computed" look different.
+      const top = Math.min(y(value), margin.top + plotHeight - 1);
       const x = left + offset * bar;
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(bar - 1).toFixed(1)}" height="${(margin.top + plotHeight - top).toFixed(1)}" fill="${color}"><title>${escapeXml(`${comparison.label} (${which}): ${value.toFixed(3)}`)}</title></rect>`,
@@ -102,7 +103,7 @@ export function comparisonChartSvg(
       `<text x="${labelX.toFixed(1)}" y="${labelY}" font-size="10" text-anchor="end" transform="rotate(-35 ${labelX.toFixed(1)} ${labelY})">${escapeXml(comparison.label)}</text>`,
     );
   });
-  const legendY = 30;
+  const legendY = 42;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,

@@ -163,11 +163,23 @@ export function starterQuestionMessages(
   ];
 }
 
-/** A usable question: trimmed, on one line, ending with a question mark. */
+/**
+ * A usable question: on one line, only the first question when the model wrote several, 3-30
+ * words, ending with a question mark; a degenerate one (a word over and over, as small models
+ * loop) is refused.
+ */
 export function cleanQuestion(question: string): string | undefined {
-  const line = question.replace(/\s+/g, ' ').trim();
-  if (line.length < 8) return undefined;
-  return line.endsWith('?') ? line : `${line.replace(/[.!:;,]+$/, '')}?`;
+  let line = question.replace(/\s+/g, ' ').trim();
+  const mark = line.indexOf('?');
+  if (mark >= 0) line = line.slice(0, mark + 1);
+  line = line.endsWith('?') ? line : `${line.replace(/[.!:;,]+$/, '')}?`;
+  const words = line.split(' ');
+  if (line.length < 8 || words.length < 3 || words.length > 30) return undefined;
+  const counts = new Map<string, number>();
+  for (const word of words.map((entry) => entry.toLowerCase().replace(/[^\p{L}\p{N}-]/gu, '')))
+    if (word.length > 2) counts.set(word, (counts.get(word) ?? 0) + 1);
+  if ([...counts.values()].some((count) => count > 3)) return undefined;
+  return line;
 }
 
 /** A deterministic sample: chunks shuffled by seed, at most one per document first. */

@@ -90,6 +90,14 @@ describe('evaluation metrics without a model', () => {
     assert.equal(sampleChunks(chunks, 10, 1).length, 5);
     assert.equal(cleanQuestion('  How often do I feed it. '), 'How often do I feed it?');
     assert.equal(cleanQuestion('Why'), undefined);
+    assert.equal(
+      cleanQuestion('What was popular in 2023? 2022: What was popular in 2022?'),
+      'What was popular in 2023?',
+    );
+    assert.equal(
+      cleanQuestion('What is the origin of the AI-powered AI-powered AI-powered AI-powered thing?'),
+      undefined,
+    );
   });
 });
 
