@@ -4,6 +4,7 @@ import { createRagActivities } from './rag-activities.js';
 import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
 import { createEtlActivities } from './etl-activities.js';
+import { createEvaluationActivities } from './evaluation-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createTrainingActivities } from './training-activities.js';
 import { createDatasetHub } from '../integrations/huggingface/dataset-hub.js';
@@ -13,7 +14,12 @@ import { createWorkflowInputActivities } from './workflow-input-activities.js';
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
   dependencies: Pick<WorkerDependencies, 'config' | 'storage' | 'mongo' | 'notion'> &
-    Partial<Pick<WorkerDependencies, 'embeddings' | 'llm' | 'modelProblems' | 'datasetHub'>> & {
+    Partial<
+      Pick<
+        WorkerDependencies,
+        'embeddings' | 'llm' | 'judge' | 'modelProblems' | 'datasetHub' | 'opik' | 'temporalClient'
+      >
+    > & {
       /** Tests shorten the crawler's retry backoff. */
       crawlRetryBackoffMs?: number;
     },
@@ -49,5 +55,6 @@ export function createOfflineActivities(
               repoType: 'model',
             }),
     }),
+    ...createEvaluationActivities(dependencies),
   };
 }

@@ -25,6 +25,8 @@ export interface AskOptions {
   turnId?: string;
   taskQueue?: string;
   trigger?: string;
+  /** How long the conversation waits for a next question before it completes (default 24 h). */
+  idleTimeoutMinutes?: number;
 }
 
 export function newConversationId(): string {
@@ -44,6 +46,9 @@ export async function askQuestion(
     maxSteps: config.agent.maxSteps,
     searchFirst: config.agent.searchFirst,
     turnsPerRun: config.agent.turnsPerRun,
+    ...(options.idleTimeoutMinutes === undefined
+      ? {}
+      : { idleTimeoutMinutes: options.idleTimeoutMinutes }),
   };
   const start = new WithStartWorkflowOperation(AGENT.workflowType, {
     workflowId: conversationId,

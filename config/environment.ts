@@ -163,6 +163,18 @@ export const environmentSchema = z.object({
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(4),
   AGENT_SEARCH_FIRST: booleanFlag.default(true),
   AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
+
+  // Opik (https://www.comet.com/docs/opik): traces of every LLM step and evaluation
+  // experiments are exported when OPIK_URL_OVERRIDE (a self-hosted Opik) or OPIK_API_KEY (Comet
+  // cloud, with OPIK_WORKSPACE) is set. Traces are always stored in MongoDB (`traces`) too.
+  OPIK_API_KEY: optionalString,
+  OPIK_URL_OVERRIDE: optionalUrl,
+  OPIK_WORKSPACE: optionalString,
+  OPIK_PROJECT_NAME: z.string().min(1).default('second-brain'),
+  // The evaluation judge (Hallucination, AnswerRelevance, Moderation, summary density): unset =
+  // the worker's chat model (LLM_PROVIDER / LLM_MODEL).
+  EVAL_JUDGE_PROVIDER: optionalString.pipe(z.enum(['local', 'openai', 'huggingface']).optional()),
+  EVAL_JUDGE_MODEL: optionalString,
 });
 
 /** The model each provider uses when LLM_MODEL / EMBEDDING_MODEL are unset. */
@@ -283,6 +295,39 @@ export interface Config {
     readonly maxSteps: number;
     readonly searchFirst: boolean;
     readonly turnsPerRun: number;
+  };
+  readonly opik: {
+    /** True when traces and experiments go to Opik (a URL or an API key is set). */
+    readonly enabled: boolean;
+    /** Never log it. */
+    readonly apiKey: string | undefined;
+    /** Unset = Comet cloud (https://www.comet.com/opik/api). */
+    readonly url: string | undefined;
+    readonly workspace: string | undefined;
+    readonly projectName: string;
+  };
+  /** The evaluation judge: the provider and model of the chat model that scores answers. */
+  readonly evaluation: {
+    readonly judgeProvider: ModelProvider;
+    readonly judgeModel: string;
+    /** True when the judge is the worker's own chat model (no second model is loaded). */
+    readonly judgeIsWorkerModel: boolean;
+    /** OPENAI_API_KEY or HF_TOKEN, whichever the judge's provider uses. Never log it. */
+    readonly judgeApiKey: string | undefined;
+  };
+}
+
+function judgeSettings(env: Environment): Config['evaluation'] {
+  const judgeProvider = env.EVAL_JUDGE_PROVIDER ?? env.LLM_PROVIDER;
+  const workerModel = env.LLM_MODEL ?? DEFAULT_MODELS.llm[env.LLM_PROVIDER];
+  const judgeModel =
+    env.EVAL_JUDGE_MODEL ??
+    (judgeProvider === env.LLM_PROVIDER ? workerModel : DEFAULT_MODELS.llm[judgeProvider]);
+  return {
+    judgeProvider,
+    judgeModel,
+    judgeIsWorkerModel: judgeProvider === env.LLM_PROVIDER && judgeModel === workerModel,
+    judgeApiKey: judgeProvider === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
   };
 }
 
@@ -414,5 +459,13 @@ export function loadConfig(
       searchFirst: env.AGENT_SEARCH_FIRST,
       turnsPerRun: env.AGENT_TURNS_PER_RUN,
     },
+    opik: {
+      enabled: env.OPIK_URL_OVERRIDE !== undefined || env.OPIK_API_KEY !== undefined,
+      apiKey: env.OPIK_API_KEY,
+      url: env.OPIK_URL_OVERRIDE?.replace(/\/$/, ''),
+      workspace: env.OPIK_WORKSPACE,
+      projectName: env.OPIK_PROJECT_NAME,
+    },
+    evaluation: judgeSettings(env),
   };
 }

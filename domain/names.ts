@@ -41,6 +41,12 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
   },
+  eval: {
+    workflowType: 'evaluate',
+    taskQueue: TASK_QUEUES.offline,
+    description:
+      'Runs the agent over an evaluation dataset and scores it (Opik judges, density, retrieval).',
+  },
   etl: {
     workflowType: 'etl',
     taskQueue: TASK_QUEUES.offline,
@@ -98,6 +104,10 @@ export const COLLECTIONS = {
   trainingJobs: 'training_jobs',
   /** The model registry: one fine-tuned model per repo revision, with loss curve and ROUGE. */
   models: 'models',
+  /** Evaluation: dataset versions (questions, labels), per-question results, and runs. */
+  evaluationDatasets: 'evaluation_datasets',
+  evaluationResults: 'evaluation_results',
+  evaluationRuns: 'evaluation_runs',
 } as const;
 
 /** The agent's conversation workflow and its message names (workflow id = conversation id). */
@@ -114,4 +124,5 @@ export const STORAGE_PREFIXES = {
   runs: 'runs/',
   datasets: 'datasets/',
   models: 'models/',
+  evaluations: 'evaluations/',
 } as const;

@@ -4,6 +4,7 @@
 //   runs/collect/<runId>/manifest.json    what a collection run wrote, skipped and failed
 //   runs/import/<runId>/manifest.json     the same for an import
 //   runs/etl/<runId>/...                  ETL snapshots and failure reports
+//   runs/eval/<runId>/report.md, comparison.svg   an evaluation run compared with the previous
 //   round-trip/<workflowId>.txt           the foundation's smoke test
 //   datasets/<name>/<version>/            one dataset version (DATASET_FILES in dataset-card.ts):
 //       train.jsonl, validation.jsonl, test.jsonl   {"instruction","answer"} per line
@@ -30,6 +31,9 @@ export function runPrefix(kind: RunKind, runId: string): string {
 export function runManifestKey(kind: RunKind, runId: string): string {
   return `${runPrefix(kind, runId)}manifest.json`;
 }
+
+/** The files of an evaluation run's report. */
+export const EVALUATION_REPORT_FILES = { report: 'report.md', chart: 'comparison.svg' } as const;
 
 export const DATASETS_PREFIX = 'datasets/';
 

@@ -17,6 +17,9 @@ import {
   createMongoKeywordRetriever,
   type Retriever,
 } from '../integrations/search/retriever.js';
+import { withTracing } from '../integrations/llm/traced-chat-model.js';
+import { withRetrievalTracing } from '../integrations/search/traced-retriever.js';
+import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
 
 export interface AgentWorkerOptions {
@@ -81,6 +84,12 @@ export async function createAgentWorker(
     await dispose();
     throw error;
   }
+  // Every LLM call, tool call and retrieval of a turn is traced (MongoDB, and Opik when set).
+  const tracer = createConfiguredTracer(config, mongo.db, (message, meta) => {
+    Runtime.instance().logger.warn(message, meta);
+  });
+  const retriever = options.retriever ?? (await defaultRetriever(config, mongo.db));
+  const tracedLlm = withTracing(llm, tracer);
   return createWorker(config, {
     taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
     workflows: 'agent',
@@ -88,8 +97,8 @@ export async function createAgentWorker(
       ...createWorkflowInputActivities(),
       ...createAgentActivities({
         mongo,
-        llm,
-        retriever: options.retriever ?? (await defaultRetriever(config, mongo.db)),
+        llm: tracedLlm,
+        retriever: withRetrievalTracing(retriever, tracer),
         // The fine-tuned model's endpoint when SUMMARIZER_ENDPOINT_URL is set, else the chat model.
         summarizer:
           options.summarizer ??
@@ -100,11 +109,13 @@ export async function createAgentWorker(
               model: config.summarizer.endpointModel,
               timeoutMs: config.models.llm.timeoutMs,
             },
-            llm,
+            llm: tracedLlm,
           }),
       }),
     },
+    tracer,
     onClose: async () => {
+      await tracer.close();
       await mongo.close();
       await dispose();
     },

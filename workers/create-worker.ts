@@ -1,9 +1,12 @@
 // Shared worker construction: connection, interceptors, workflow source and logging are the
 // same for every task queue; only the activities and workflows differ.
+import type { Context } from '@temporalio/activity';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
 import { createDataConverter } from '../integrations/temporal/data-converter.js';
+import type { Tracer } from '../integrations/tracing/tracer.js';
 import { FailureMappingInterceptor } from './failure-mapping-interceptor.js';
+import { TracingInterceptor } from './tracing-interceptor.js';
 import { workflowSource, type WorkflowModule } from './workflow-bundles.js';
 
 export interface RunningWorker {
@@ -21,8 +24,11 @@ export async function createWorker(
     activities: WorkerOptions['activities'];
     onClose?: () => Promise<void>;
     workerOptions?: Partial<WorkerOptions>;
+    /** Records a span per activity that traces anything, and opens the scope LLM calls read. */
+    tracer?: Tracer;
   },
 ): Promise<RunningWorker> {
+  const { tracer } = options;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const worker = await Worker.create({
@@ -32,7 +38,14 @@ export async function createWorker(
       dataConverter: createDataConverter(config),
       ...workflowSource(config, options.workflows),
       activities: options.activities,
-      interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
+      interceptors: {
+        activity: [
+          () => ({ inbound: new FailureMappingInterceptor() }),
+          ...(tracer
+            ? [(context: Context) => ({ inbound: new TracingInterceptor(context, tracer) })]
+            : []),
+        ],
+      },
       ...options.workerOptions,
     });
     let running: Promise<void> | undefined;

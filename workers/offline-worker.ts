@@ -15,6 +15,7 @@ export async function createOfflineWorker(
     taskQueue: options.taskQueue ?? TASK_QUEUES.offline,
     workflows: 'offline',
     activities: createOfflineActivities(dependencies),
+    tracer: dependencies.tracer,
     onClose: () => dependencies.close(),
     workerOptions: options.workerOptions,
   });

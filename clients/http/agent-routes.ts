@@ -20,6 +20,8 @@ import {
   readTurnEvents,
   recordTurnError,
 } from '../agent-client.js';
+import { readTurnTrace } from '../../integrations/tracing/mongo-trace-store.js';
+import { evaluationChart, getEvaluationReport, listEvaluations } from '../evaluation-client.js';
 import { connectClient } from '../temporal-client.js';
 import { HttpError, type Route } from './http-server.js';
 
@@ -38,6 +40,9 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 const idSchema = z.string().regex(CONVERSATION_ID_PATTERN, 'must be 8-64 letters, digits, - or _');
+const runIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a workflow id (letters, digits, . _ : -)');
 
 export const askRequestSchema = z
   .object({
@@ -141,6 +146,38 @@ export function createAgentApi(config: Config, options: { taskQueue?: string } =
         const source = await getTurnSource(await database(), turnId, n);
         if (!source) throw new HttpError(404, `Turn ${turnId} has no source [${n}]`);
         return source;
+      },
+    },
+    {
+      // The turn's trace: every activity, LLM call, tool call and retrieval, with their timing.
+      method: 'GET',
+      path: '/api/turns/:turnId/trace',
+      async handle({ params }) {
+        const turnId = idSchema.parse(params.turnId);
+        const trace = await readTurnTrace(await database(), turnId);
+        if (!trace) throw new HttpError(404, `Turn ${turnId} has no trace`);
+        return trace;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/evaluations',
+      handle: async () => ({ runs: await listEvaluations(await database()) }),
+    },
+    {
+      // A run compared with the previous one, and its chart (SVG text; the UI shows it as an
+      // image, so no markup from here ever enters the page's DOM).
+      method: 'GET',
+      path: '/api/evaluations/:runId',
+      async handle({ params }) {
+        const runId = params.runId === 'latest' ? undefined : runIdSchema.parse(params.runId);
+        const report = await getEvaluationReport(await database(), runId);
+        if (!report)
+          throw new HttpError(
+            404,
+            runId ? `No completed evaluation run ${runId}` : 'No evaluation run yet',
+          );
+        return { report, chartSvg: evaluationChart(report) };
       },
     },
     {

@@ -14,6 +14,11 @@ const elements = {
   sourceNumber: document.getElementById('source-number'),
   sourceLink: document.getElementById('source-link'),
   sourceText: document.getElementById('source-text'),
+  showEvaluation: document.getElementById('show-evaluation'),
+  evaluationPanel: document.getElementById('evaluation-panel'),
+  evaluationSummary: document.getElementById('evaluation-summary'),
+  evaluationTable: document.getElementById('evaluation-table'),
+  evaluationChart: document.getElementById('evaluation-chart'),
 };
 
 let conversationId;
@@ -79,7 +84,145 @@ function renderAnswer(element, turn) {
         })
         .join('')}</ol>`
     : '';
-  element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${sources}`;
+  element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${sources}<button class="trace-toggle secondary" type="button" aria-expanded="false">Trace</button><div class="trace" hidden></div>`;
+}
+
+// The trace beside an answer: built with the DOM API only (textContent), since span inputs and
+// outputs hold crawled text and model output.
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function spanDetails(span) {
+  const facts = [`${span.durationMs} ms`];
+  if (span.model) facts.push(span.model);
+  if (span.usage) facts.push(`${span.usage.promptTokens}+${span.usage.completionTokens} tokens`);
+  if (typeof span.costUsd === 'number') facts.push(`$${span.costUsd.toFixed(6)}`);
+  if (span.cached) facts.push('cached');
+  if (span.error) facts.push(`error: ${span.error}`);
+  return facts.join(' · ');
+}
+
+function spanItem(span, depth) {
+  const item = element('li', `span kind-${span.kind}${span.error ? ' failed' : ''}`);
+  item.style.marginLeft = `${depth * 14}px`;
+  item.dataset.kind = span.kind;
+  const header = element('div', 'span-header');
+  header.append(
+    element('span', 'badge', span.kind),
+    element('span', 'span-name', ` ${span.name} `),
+  );
+  header.append(element('span', 'span-facts', spanDetails(span)));
+  item.append(header);
+  if (span.kind === 'retrieval' && span.output?.results) {
+    const results = element('ol', 'retrieval-results');
+    for (const result of span.output.results) {
+      results.append(
+        element(
+          'li',
+          '',
+          `${result.title || result.url || result.chunkId} — score ${Number(result.score).toFixed(3)}`,
+        ),
+      );
+    }
+    if (span.input?.query) item.append(element('div', 'span-query', `query: ${span.input.query}`));
+    item.append(results);
+  }
+  if (span.kind === 'llm') {
+    const details = element('details', 'span-io');
+    details.append(element('summary', '', 'prompt and completion'));
+    details.append(
+      element('pre', '', JSON.stringify({ prompt: span.input, completion: span.output }, null, 2)),
+    );
+    item.append(details);
+  }
+  return item;
+}
+
+function renderTrace(container, trace) {
+  const { summary } = trace;
+  const cost = summary.costUsd === null ? 'cost unknown' : `$${summary.costUsd.toFixed(6)}`;
+  const list = element('ol', 'spans');
+  const children = new Map();
+  for (const span of trace.spans) {
+    const key = span.parentSpanId ?? 'root';
+    children.set(key, [...(children.get(key) ?? []), span]);
+  }
+  const add = (span, depth) => {
+    list.append(spanItem(span, depth));
+    for (const child of children.get(span.spanId) ?? []) add(child, depth + 1);
+  };
+  for (const root of children.get('root') ?? []) add(root, 0);
+  container.replaceChildren(
+    element(
+      'p',
+      'trace-summary',
+      `${summary.spans} spans · ${summary.llmCalls} LLM call(s) · ${summary.promptTokens}+${summary.completionTokens} tokens · ${cost} · ${summary.durationMs} ms`,
+    ),
+    list,
+  );
+}
+
+async function toggleTrace(button) {
+  const message = button.closest('.message');
+  const container = message?.querySelector('.trace');
+  const turnId = message?.dataset.turnId;
+  if (!container || !turnId) return;
+  const open = button.getAttribute('aria-expanded') === 'true';
+  button.setAttribute('aria-expanded', String(!open));
+  container.hidden = open;
+  if (open) return;
+  container.replaceChildren(element('p', 'trace-summary', 'Loading the trace...'));
+  try {
+    renderTrace(container, await api(`/api/turns/${encodeURIComponent(turnId)}/trace`));
+  } catch (error) {
+    container.replaceChildren(element('p', 'trace-summary', error.message));
+  }
+}
+
+function formatScore(value) {
+  return value === null || value === undefined ? '–' : Number(value).toFixed(3);
+}
+
+async function showEvaluation() {
+  elements.evaluationPanel.hidden = false;
+  elements.evaluationTable.replaceChildren();
+  elements.evaluationChart.hidden = true;
+  let body;
+  try {
+    body = await api('/api/evaluations/latest');
+  } catch (error) {
+    elements.evaluationSummary.textContent = `${error.message}. Start one with: second-brain run eval --wait`;
+    return;
+  }
+  const { report, chartSvg } = body;
+  elements.evaluationSummary.textContent = `${report.runId}: ${report.answered}/${report.questions} answered on ${report.datasetName}@${report.datasetVersion}, judge ${report.judge}${report.previousRunId ? `, vs ${report.previousRunId}` : ', no previous run'}`;
+  const head = element('tr');
+  for (const title of ['Metric', 'Previous', 'Current', 'Change'])
+    head.append(element('th', '', title));
+  const rows = report.comparison.map((row) => {
+    const line = element('tr', row.verdict ?? '');
+    line.dataset.metric = row.metric;
+    line.append(
+      element('td', '', row.label),
+      element('td', '', formatScore(row.previous)),
+      element('td', '', formatScore(row.current)),
+      element(
+        'td',
+        '',
+        row.delta === null ? '–' : `${row.delta > 0 ? '+' : ''}${row.delta.toFixed(3)}`,
+      ),
+    );
+    return line;
+  });
+  elements.evaluationTable.replaceChildren(head, ...rows);
+  // The chart is an image (a data: URL): SVG shown this way can never run a script.
+  const bytes = new TextEncoder().encode(chartSvg);
+  elements.evaluationChart.src = `data:image/svg+xml;base64,${btoa(String.fromCharCode(...bytes))}`;
+  elements.evaluationChart.hidden = false;
 }
 
 function renderSteps(steps) {
@@ -116,6 +259,11 @@ async function showSource(turnId, n) {
 }
 
 elements.messages.addEventListener('click', (event) => {
+  const traceButton = event.target.closest('button.trace-toggle');
+  if (traceButton) {
+    void toggleTrace(traceButton);
+    return;
+  }
   const link = event.target.closest('a.citation');
   if (!link) return;
   event.preventDefault();
@@ -233,5 +381,7 @@ elements.newConversation.addEventListener('click', () => {
   elements.sourcePanel.hidden = true;
   void loadConversations();
 });
+
+elements.showEvaluation.addEventListener('click', () => void showEvaluation());
 
 void loadConversations().catch((error) => addMessage('error', escapeHtml(error.message)));

@@ -12,6 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAgentApi, type AgentApi } from '../../clients/http/agent-routes.js';
 import { createRoutes } from '../../clients/http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../../clients/http/http-server.js';
+import { aggregateScores, METRIC_NAMES, type ItemScores } from '../../domain/evaluation.js';
+import { evaluationCollections } from '../../integrations/evaluation/evaluation-store.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createAgentWorker } from '../../workers/agent-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
@@ -170,6 +172,94 @@ describe('web chat UI in headless Chromium', () => {
     assert.deepEqual(dialogs, []);
     await page.screenshot({
       path: path.join(ARTIFACTS, 'agent-web-ui-hostile.png'),
+      fullPage: true,
+    });
+  });
+
+  it('each answer shows its trace: LLM calls with model and tokens, the tool, retrieval scores', async () => {
+    const answer = page.locator('.message.assistant').last();
+    await answer.locator('button.trace-toggle').click();
+    const trace = answer.locator('.trace');
+    await trace.locator('.span.kind-llm').first().waitFor({ timeout: 10_000 });
+    assert.match((await trace.locator('.trace-summary').textContent()) ?? '', /1 LLM call/);
+    const llm = (await trace.locator('.span.kind-llm .span-facts').first().textContent()) ?? '';
+    assert.match(llm, /scripted-agent-rules · 10\+5 tokens/);
+    assert.match(
+      (await trace.locator('.span.kind-tool .span-name').first().textContent()) ?? '',
+      /tool search_knowledge_base/,
+    );
+    const retrieval = (await trace.locator('.span.kind-retrieval').textContent()) ?? '';
+    assert.match(retrieval, /query: What do my notes say about kombucha\?/);
+    assert.match(retrieval, /score \d+\.\d{3}/);
+    // The hostile title retrieved for this answer is shown as text in the trace, not run.
+    assert.match(retrieval, /<img src=x onerror=/);
+    assert.equal(await trace.locator('img, script').count(), 0);
+    assert.equal(await page.evaluate('window.__pwned'), undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'agent-web-ui-trace.png'), fullPage: true });
+    // The toggle hides it again.
+    await answer.locator('button.trace-toggle').click();
+    assert.equal(await trace.isHidden(), true);
+  });
+
+  it('shows the latest evaluation compared with the previous run, with its chart', async () => {
+    const { runs } = evaluationCollections(mongo.db);
+    const scores = (value: number) =>
+      Object.fromEntries(METRIC_NAMES.map((name) => [name, { value, reason: '' }])) as ItemScores;
+    const base = {
+      datasetName: 'second-brain-eval',
+      datasetVersion: 'v-000000000000',
+      itemIds: ['q-1', 'q-2'],
+      status: 'completed' as const,
+      judge: 'local/SmolLM2-135M-Instruct-Q4_1',
+      settings: { limit: 2, concurrency: 1, k: 5 },
+      answered: 2,
+      failed: 0,
+    };
+    await runs.insertOne({
+      ...base,
+      _id: 'eval-ui-first',
+      startedAt: new Date(Date.now() - 60_000),
+      finishedAt: new Date(Date.now() - 50_000),
+      metrics: aggregateScores([scores(0.25)]),
+      previousRunId: null,
+    });
+    await runs.insertOne({
+      ...base,
+      _id: 'eval-ui-second',
+      startedAt: new Date(Date.now() - 10_000),
+      finishedAt: new Date(),
+      metrics: aggregateScores([scores(0.75)]),
+      previousRunId: 'eval-ui-first',
+    });
+    await page.click('#show-evaluation');
+    await page
+      .locator('#evaluation-panel:not([hidden]) #evaluation-table tr[data-metric]')
+      .first()
+      .waitFor();
+    assert.match(
+      (await page.textContent('#evaluation-summary')) ?? '',
+      /eval-ui-second: 2\/2 answered.*vs eval-ui-first/,
+    );
+    assert.equal(
+      await page.locator('#evaluation-table tr[data-metric]').count(),
+      METRIC_NAMES.length,
+    );
+    const relevance = page.locator('#evaluation-table tr[data-metric="answer_relevance"]');
+    assert.equal(await relevance.getAttribute('class'), 'better');
+    assert.match((await relevance.textContent()) ?? '', /0\.2500\.750\+0\.500/);
+    assert.equal(
+      await page.locator('#evaluation-table tr[data-metric="hallucination"]').getAttribute('class'),
+      'worse',
+    );
+    const chart = page.locator('#evaluation-chart');
+    await chart.waitFor();
+    assert.match((await chart.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/);
+    // The image decoded (a broken SVG would have no natural width).
+    assert.ok(
+      await chart.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0),
+    );
+    await page.screenshot({
+      path: path.join(ARTIFACTS, 'agent-web-ui-evaluation.png'),
       fullPage: true,
     });
   });
