@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   describeArguments,
   finalAnswerSchema,
+  fitMessagesToBudget,
   formatSearchResults,
   NO_ANSWER,
   resolveCitations,
@@ -37,6 +38,7 @@ import type {
   ChatResponse,
   ToolDefinition,
 } from '../integrations/llm/chat-model.js';
+import { toJsonSchema } from '../integrations/llm/completion-backend.js';
 import { createChatSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import type { Retriever } from '../integrations/search/retriever.js';
@@ -196,6 +198,9 @@ export interface LiveTextRecord {
   text: string;
   at: Date;
 }
+
+/** Tokens a model step may generate: a final answer, or a tool choice. */
+const MODEL_STEP_MAX_TOKENS = 512;
 
 /** How often the live answer is written while tokens arrive: smooth to read, light on MongoDB. */
 const LIVE_TEXT_INTERVAL_MS = 120;
@@ -456,7 +461,9 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
         .sort({ index: -1 })
         .limit(RECENT_TURNS_IN_PROMPT)
         .toArray();
-      const messages: ChatMessage[] = [
+      const tools = input.finalOnly ? undefined : toolDefinitions();
+      const responseSchema = finalAnswerSchema(sources.map((source) => source.n));
+      const unfitted: ChatMessage[] = [
         {
           role: 'system',
           content: systemPrompt({ summary: input.summary, finalOnly: input.finalOnly }),
@@ -468,6 +475,24 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
         { role: 'user', content: input.question },
         ...stepMessages(records),
       ];
+      // Several searches in one turn can outgrow a small model's window: the tool replies shrink
+      // (and older turns drop) to leave room for the answer, the tool list and the schema.
+      const overheadTokens =
+        llm.countTokens(
+          JSON.stringify({
+            tools: tools?.map((tool) => [
+              tool.name,
+              tool.description,
+              toJsonSchema(tool.parameters),
+            ]),
+            schema: toJsonSchema(responseSchema),
+          }),
+        ) + 64;
+      const messages = fitMessagesToBudget(
+        unfitted,
+        llm.contextWindow - MODEL_STEP_MAX_TOKENS - overheadTokens,
+        (text) => llm.countTokens(text),
+      );
       // An audit of every real model invocation: the crash tests count them per step.
       await dependencies.mongo.db.collection(COLLECTIONS.agentModelCalls).insertOne({
         turnId: input.turnId,
@@ -484,9 +509,9 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
             onText: (piece) => live.push(piece),
             messages,
             temperature: 0,
-            maxTokens: 512,
-            tools: input.finalOnly ? undefined : toolDefinitions(),
-            responseSchema: finalAnswerSchema(sources.map((source) => source.n)),
+            maxTokens: MODEL_STEP_MAX_TOKENS,
+            tools,
+            responseSchema,
             responseSchemaName: 'final_answer',
             cache: false,
           })

@@ -192,6 +192,70 @@ export function formatSearchResults(
   ].join('\n');
 }
 
+/**
+ * A tool reply cut to about maxChars. Search results keep every source fence whole (each
+ * source's text shortened evenly), so the untrusted-data markers survive; other replies are
+ * cut at the end.
+ */
+export function shrinkToolReply(content: string, maxChars: number): string {
+  if (content.length <= maxChars) return content;
+  const blocks = [
+    ...content.matchAll(/(<<<SOURCE \[(\d+)\][^\n]*>>>)\n([\s\S]*?)\n(<<<END SOURCE \[\2\]>>>)/g),
+  ];
+  if (blocks.length === 0) return truncate(content, Math.max(1, maxChars));
+  const header = content.slice(0, blocks[0]!.index).trimEnd();
+  const fixed =
+    header.length + blocks.reduce((sum, block) => sum + block[1]!.length + block[4]!.length + 3, 0);
+  const perSource = Math.max(80, Math.floor((maxChars - fixed) / blocks.length));
+  return [
+    header,
+    ...blocks.map((block) => [block[1], truncate(block[3]!, perSource), block[4]].join('\n')),
+  ].join('\n');
+}
+
+/**
+ * The turn's messages within a prompt budget: tool replies shrink evenly first (the newest
+ * question and the system prompt never change), then earlier turns of the conversation are
+ * dropped, oldest first. A turn that searched several times would otherwise overflow a small
+ * model's context window and fail.
+ */
+export function fitMessagesToBudget<
+  M extends { role: string; content: string; toolCalls?: unknown[] },
+>(messages: M[], budgetTokens: number, countTokens: (text: string) => number): M[] {
+  const cost = (list: M[]) =>
+    list.reduce(
+      (sum, message) =>
+        sum +
+        countTokens(message.content) +
+        8 +
+        (message.toolCalls ? countTokens(JSON.stringify(message.toolCalls)) : 0),
+      0,
+    );
+  if (cost(messages) <= budgetTokens) return messages;
+  let fitted = messages;
+  for (let factor = 0.8; factor > 0.05; factor *= 0.8) {
+    fitted = messages.map((message) =>
+      message.role === 'tool'
+        ? {
+            ...message,
+            content: shrinkToolReply(message.content, Math.floor(message.content.length * factor)),
+          }
+        : message,
+    );
+    if (cost(fitted) <= budgetTokens) return fitted;
+  }
+  // Earlier turns sit between the system prompt and the current question (the last user
+  // message); they go in question-and-answer pairs, oldest first.
+  const question = fitted.map((message) => message.role).lastIndexOf('user');
+  const leading = fitted.findIndex((message) => message.role !== 'system');
+  const system = fitted.slice(0, leading);
+  let earlier = fitted.slice(leading, question);
+  const current = fitted.slice(question);
+  while (earlier.length > 0 && cost([...system, ...earlier, ...current]) > budgetTokens)
+    earlier = earlier.slice(2);
+  return [...system, ...earlier, ...current];
+}
+
 export function truncate(text: string, maxChars: number): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;
 }

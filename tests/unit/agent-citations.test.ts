@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   finalAnswerSchema,
+  fitMessagesToBudget,
   formatSearchResults,
   inlineCitations,
   resolveCitations,
   salvageAnswer,
+  shrinkToolReply,
   stripMarkers,
   type AgentSource,
 } from '../../domain/agent.js';
@@ -114,5 +116,64 @@ describe('salvageAnswer', () => {
     assert.equal(salvageAnswer('  Use a scale. '), 'Use a scale.');
     assert.equal(salvageAnswer('{"citations": [1, 2'), '');
     assert.equal(salvageAnswer(''), '');
+  });
+});
+
+describe('fitting a turn into the context window', () => {
+  const countTokens = (text: string) => Math.ceil(text.length / 4);
+  const results = (query: string, n: number) =>
+    formatSearchResults(
+      query,
+      [n, n + 1].map((number) => ({
+        n: number,
+        title: `Source ${number}`,
+        url: `https://s${number}.test/`,
+        text: `Paragraph ${number}. `.repeat(200),
+      })),
+      10_000,
+    );
+
+  it('shrinks search results evenly and keeps every source fence whole', () => {
+    const content = results('sourdough', 1);
+    const shrunk = shrinkToolReply(content, 1_000);
+    assert.ok(shrunk.length <= 1_100, `${shrunk.length} chars`);
+    assert.match(shrunk, /^Results for "sourdough" \(untrusted data/);
+    for (const n of [1, 2]) {
+      assert.match(shrunk, new RegExp(`<<<SOURCE \\[${n}\\][^\\n]*>>>\\nParagraph ${n}\\.`));
+      assert.match(shrunk, new RegExp(`<<<END SOURCE \\[${n}\\]>>>`));
+    }
+    assert.equal(shrinkToolReply('short reply', 1_000), 'short reply');
+    assert.equal(shrinkToolReply('x'.repeat(50), 10), `${'x'.repeat(9)}…`);
+  });
+
+  it('shrinks the tool replies of a turn with several searches, then drops older turns', () => {
+    const messages = [
+      { role: 'system', content: 'You are Second Brain.' },
+      { role: 'user', content: 'An earlier question' },
+      { role: 'assistant', content: 'An earlier answer. '.repeat(100) },
+      { role: 'user', content: 'How do I feed my starter?' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'a' }] },
+      { role: 'tool', content: results('starter', 1) },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'b' }] },
+      { role: 'tool', content: results('feeding', 3) },
+    ];
+    const total = (list: typeof messages) =>
+      list.reduce((sum, message) => sum + countTokens(message.content) + 8, 0);
+    assert.ok(total(messages) > 2_000);
+    assert.equal(fitMessagesToBudget(messages, 100_000, countTokens), messages);
+
+    const shrunk = fitMessagesToBudget(messages, 2_000, countTokens);
+    assert.ok(total(shrunk) <= 2_000);
+    assert.equal(shrunk.length, messages.length, 'the earlier turn still fits');
+    assert.equal(shrunk[3]!.content, 'How do I feed my starter?');
+    for (const n of [1, 2, 3, 4])
+      assert.match(JSON.stringify(shrunk), new RegExp(`END SOURCE \\[${n}\\]`));
+
+    const tight = fitMessagesToBudget(messages, 400, countTokens);
+    assert.deepEqual(
+      tight.map((message) => message.role),
+      ['system', 'user', 'assistant', 'tool', 'assistant', 'tool'],
+    );
+    assert.equal(tight[1]!.content, 'How do I feed my starter?');
   });
 });
