@@ -6,3 +6,4 @@ export { refreshKnowledgeBase } from './refresh-knowledge-base.js';
 export { generateDataset } from './generate-dataset.js';
 export { etl } from './etl.js';
 export { fineTune } from './fine-tune.js';
+export { summarizerEndpoint } from './summarizer-endpoint.js';

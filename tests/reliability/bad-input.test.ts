@@ -240,6 +240,7 @@ describe('bad input is contained', () => {
       generateDataset: [{ splits: { train: 0.5, validation: 0.1, test: 0.1 } }, 'splits'],
       etl: [{ crawl: { timeoutSecs: 0 } }, 'crawl.timeoutSecs'],
       fineTune: [{ timeoutMinutes: 0 }, 'timeoutMinutes'],
+      summarizerEndpoint: [{ idlePauseMinutes: 0 }, 'idlePauseMinutes'],
       conversation: [{ maxSteps: 0 }, 'maxSteps'],
     };
     for (const [workflowType, [input, field]] of Object.entries(cases)) {
