@@ -3,6 +3,7 @@ import { createCollectionActivities } from './collection-activities.js';
 import { createRagActivities } from './rag-activities.js';
 import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
+import { createEndpointActivities } from './endpoint-activities.js';
 import { createEtlActivities } from './etl-activities.js';
 import { createEvaluationActivities } from './evaluation-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
@@ -26,6 +27,7 @@ export function createOfflineActivities(
 ) {
   return {
     ...createWorkflowInputActivities(),
+    ...createEndpointActivities({ config: dependencies.config, mongo: dependencies.mongo }),
     ...createRoundTripActivities(dependencies),
     ...createRagActivities(dependencies),
     ...createCollectionActivities(dependencies),

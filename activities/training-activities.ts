@@ -25,6 +25,7 @@ import {
 } from '../domain/training-log.js';
 import type { DatasetHub } from '../integrations/huggingface/dataset-hub.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
+import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import {
   createChatSummarizer,
   createEndpointSummarizer,
@@ -181,6 +182,7 @@ export function createTrainingActivities({
   const registry = mongo.db.collection<DatasetRegistryEntry>(COLLECTIONS.datasets);
   const jobs = mongo.db.collection<TrainingJobRecord>(COLLECTIONS.trainingJobs);
   const models = mongo.db.collection<ModelRegistryEntry>(COLLECTIONS.models);
+  const endpointUsage = createEndpointUsage(mongo.db);
 
   async function jobRecord(launchKey: string): Promise<TrainingJobRecord> {
     const record = await jobs.findOne({ _id: launchKey });
@@ -221,6 +223,7 @@ export function createTrainingActivities({
         model: choice.model ?? config.summarizer.endpointModel,
         apiKey: config.huggingFaceHub.token,
         timeoutMs: config.models.llm.timeoutMs,
+        usage: endpointUsage,
       });
     }
     if (!llm) {

@@ -156,6 +156,18 @@ export const environmentSchema = z.object({
   SUMMARIZER_ENDPOINT_URL: optionalUrl,
   // The model name the endpoint's server expects ("tgi" for TGI; the repo id for vLLM).
   SUMMARIZER_ENDPOINT_MODEL: z.string().min(1).default('tgi'),
+  // `summarizerEndpoint`: the Inference Endpoint it creates, resumes and pauses (lowercase, at
+  // most 32 characters), the user or organization it belongs to (unset = the model repo's
+  // namespace), and the Inference Endpoints REST API (an emulator in tests). Uses HF_TOKEN.
+  SUMMARIZER_ENDPOINT_NAME: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/,
+      'lowercase letters, digits and "-", at most 32 characters',
+    )
+    .default('second-brain-summarizer'),
+  HF_ENDPOINTS_NAMESPACE: optionalString,
+  HF_ENDPOINTS_API_URL: z.url().default('https://api.endpoints.huggingface.cloud'),
 
   // The agent: model steps per question at most (the last one must answer), whether to search
   // with the question before the first step, and turns per conversation run before it
@@ -290,6 +302,10 @@ export interface Config {
   readonly summarizer: {
     readonly endpointUrl: string | undefined;
     readonly endpointModel: string;
+    /** The Inference Endpoint `summarizerEndpoint` manages. */
+    readonly endpointName: string;
+    readonly endpointNamespace: string | undefined;
+    readonly endpointsApiUrl: string;
   };
   readonly agent: {
     readonly maxSteps: number;
@@ -453,6 +469,9 @@ export function loadConfig(
     summarizer: {
       endpointUrl: env.SUMMARIZER_ENDPOINT_URL,
       endpointModel: env.SUMMARIZER_ENDPOINT_MODEL,
+      endpointName: env.SUMMARIZER_ENDPOINT_NAME,
+      endpointNamespace: env.HF_ENDPOINTS_NAMESPACE,
+      endpointsApiUrl: env.HF_ENDPOINTS_API_URL.replace(/\/$/, ''),
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,

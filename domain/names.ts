@@ -58,6 +58,12 @@ export const PIPELINES = {
     description:
       'Fine-tunes the summarizer on a dataset version (Unsloth), evaluates and registers it.',
   },
+  endpoint: {
+    workflowType: 'summarizerEndpoint',
+    taskQueue: TASK_QUEUES.offline,
+    description:
+      'Creates or resumes the summarizer Inference Endpoint, then pauses it when idle (or: pause, status).',
+  },
 } as const satisfies Record<
   string,
   { workflowType: string; taskQueue: string; description: string }
@@ -108,6 +114,10 @@ export const COLLECTIONS = {
   evaluationDatasets: 'evaluation_datasets',
   evaluationResults: 'evaluation_results',
   evaluationRuns: 'evaluation_runs',
+  /** One document per Inference Endpoint (namespace/name): its model, state and URL. */
+  inferenceEndpoints: 'inference_endpoints',
+  /** One document per endpoint URL: when a summarizer last called it (the idle timer's input). */
+  endpointUsage: 'endpoint_usage',
 } as const;
 
 /** The agent's conversation workflow and its message names (workflow id = conversation id). */
@@ -116,6 +126,19 @@ export const AGENT = {
   askUpdate: 'ask',
   stateQuery: 'state',
 } as const;
+
+/** The summarizerEndpoint workflow's messages; one `ensure` workflow per endpoint name. */
+export const SUMMARIZER_ENDPOINT = {
+  /** The endpoint as the workflow last saw it: state and URL. */
+  stateQuery: 'endpoint',
+  /** Someone is about to use the endpoint: restart the idle timer. */
+  touchSignal: 'touch',
+} as const;
+
+/** The id of the long-running `ensure` workflow of an endpoint, so there is one per endpoint. */
+export function summarizerEndpointWorkflowId(endpointName: string): string {
+  return `summarizer-endpoint-${endpointName}`;
+}
 
 /** Prefixes of S3 keys; domain/storage-layout.ts documents the whole bucket layout. */
 export const STORAGE_PREFIXES = {

@@ -7,6 +7,7 @@ import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
+import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import { createSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
@@ -108,6 +109,7 @@ export async function createAgentWorker(
               apiKey: config.huggingFaceHub.token,
               model: config.summarizer.endpointModel,
               timeoutMs: config.models.llm.timeoutMs,
+              usage: createEndpointUsage(mongo.db),
             },
             llm: tracedLlm,
           }),

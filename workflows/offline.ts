@@ -7,3 +7,4 @@ export { generateDataset } from './generate-dataset.js';
 export { etl } from './etl.js';
 export { fineTune } from './fine-tune.js';
 export { evaluate } from './evaluate.js';
+export { summarizerEndpoint } from './summarizer-endpoint.js';

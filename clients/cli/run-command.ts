@@ -9,6 +9,11 @@ import {
   UnknownPipelineError,
   workflowUiUrl,
 } from '../temporal-client.js';
+import {
+  isEnsureInput,
+  startSummarizerEndpoint,
+  waitForEndpointUrl,
+} from '../summarizer-endpoint-client.js';
 import { describeError, note, printJson, printLine } from './output.js';
 import { showProgress } from './progress-display.js';
 
@@ -47,20 +52,47 @@ export function registerRunCommand(program: Command): void {
         const config = loadConfig();
         const client = await connectClient(config);
         try {
-          const handle = await startPipeline(client, pipeline, {
-            input,
-            trigger: 'cli',
-            workflowId: options.workflowId,
-          });
-          const url = workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId);
+          const startOptions = { input, trigger: 'cli', workflowId: options.workflowId };
+          // The endpoint's `ensure` is one workflow per endpoint: started, or touched if it runs.
+          const { handle, runId } =
+            pipeline === 'endpoint'
+              ? await startSummarizerEndpoint(client, config, startOptions)
+              : await startPipeline(client, pipeline, startOptions).then((started) => ({
+                  handle: started,
+                  runId: started.firstExecutionRunId,
+                }));
+          const url = workflowUiUrl(config, handle.workflowId, runId);
           if (options.json && !options.wait) {
-            printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
+            printJson({ workflowId: handle.workflowId, runId, url });
             return;
           }
           const say = options.json ? note : printLine;
           say(`Started ${PIPELINES[pipeline].workflowType} as ${handle.workflowId}`);
           say(`Temporal UI: ${url}`);
           if (!options.wait) return;
+          if (pipeline === 'endpoint' && isEnsureInput(input)) {
+            // The run lasts until the endpoint is paused when idle: wait for its URL only.
+            try {
+              const waited = await waitForEndpointUrl(handle);
+              if (waited.outcome === 'running') {
+                say(`Endpoint running: ${waited.view.url}`);
+                say(
+                  `It is paused after the idle window; the workflow ${handle.workflowId} watches it.`,
+                );
+                if (options.json) printJson({ workflowId: handle.workflowId, ...waited.view });
+              } else if (options.json) printJson(waited.result);
+              else printLine(JSON.stringify(waited.result, null, 2));
+              return;
+            } catch (error) {
+              if (!(error instanceof WorkflowFailedError)) throw error;
+              const message = describeError(error.cause ?? error);
+              if (options.json)
+                printJson({ workflowId: handle.workflowId, status: 'failed', error: message });
+              note(`Workflow ${handle.workflowId} failed: ${message}`);
+              process.exitCode = 1;
+              return;
+            }
+          }
           const progress = showProgress(
             handle,
             options.json ? 'silent' : config.interactive ? 'bars' : 'lines',

@@ -9,6 +9,7 @@ import {
   SUMMARIZATION_PROMPT_TEMPLATE,
 } from '../../domain/training-config.js';
 import type { ChatModel } from './chat-model.js';
+import type { EndpointUsage } from './endpoint-usage.js';
 import { createOpenAIClient, openAIError } from './openai-chat-model.js';
 
 export interface Summarizer {
@@ -47,6 +48,9 @@ export interface EndpointSummarizerOptions {
   model: string;
   timeoutMs: number;
   prompt?: { template: string; instruction: string };
+  /** Marks each call in endpoint_usage, so the summarizerEndpoint workflow sees the endpoint is
+   * in use and does not pause it. */
+  usage?: Pick<EndpointUsage, 'record'>;
 }
 
 /** Where an endpoint's OpenAI-compatible routes live. */
@@ -73,6 +77,9 @@ export function createEndpointSummarizer(options: EndpointSummarizerOptions): Su
   return {
     name: `endpoint/${options.model}`,
     async summarize(text, summarizeOptions = {}) {
+      // Marked before the call: a request to an endpoint that is waking up is demand too. A
+      // failed mark only lets the endpoint pause sooner; it must not cost the summary.
+      await options.usage?.record(options.url).catch(() => undefined);
       try {
         const response = await client.completions.create({
           model: options.model,

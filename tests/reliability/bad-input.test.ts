@@ -241,6 +241,7 @@ describe('bad input is contained', () => {
       etl: [{ crawl: { timeoutSecs: 0 } }, 'crawl.timeoutSecs'],
       fineTune: [{ timeoutMinutes: 0 }, 'timeoutMinutes'],
       evaluate: [{ limit: 0 }, 'limit'],
+      summarizerEndpoint: [{ idlePauseMinutes: 0 }, 'idlePauseMinutes'],
       conversation: [{ maxSteps: 0 }, 'maxSteps'],
     };
     for (const [workflowType, [input, field]] of Object.entries(cases)) {
