@@ -7,7 +7,10 @@ import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
-import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
+import {
+  createEndpointUsage,
+  createRunningEndpointLookup,
+} from '../integrations/llm/endpoint-usage.js';
 import { createSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
@@ -112,6 +115,10 @@ export async function createAgentWorker(
               usage: createEndpointUsage(mongo.db),
             },
             llm: tracedLlm,
+            findRunningEndpoint: createRunningEndpointLookup(mongo.db, {
+              name: config.summarizer.endpointName,
+              namespace: config.summarizer.endpointNamespace,
+            }),
           }),
       }),
     },

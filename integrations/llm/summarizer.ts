@@ -96,13 +96,46 @@ export function createEndpointSummarizer(options: EndpointSummarizerOptions): Su
   };
 }
 
-/** The endpoint when configured, else the configured chat model (OpenAI-compatible or local). */
+/** How long a looked-up endpoint URL is trusted before the registry is asked again. */
+const ENDPOINT_LOOKUP_TTL_MS = 30_000;
+
+/**
+ * The endpoint when configured, else the endpoint the summarizerEndpoint workflow reports
+ * running (`findRunningEndpoint`, looked up at most every 30 s), else the configured chat model
+ * (OpenAI-compatible or local). So starting the endpoint workflow is enough: no restart and no
+ * URL to copy.
+ */
 export function createSummarizer(options: {
   endpoint?: Omit<EndpointSummarizerOptions, 'prompt' | 'url'> & { url: string | undefined };
   llm: ChatModel;
+  findRunningEndpoint?: () => Promise<string | undefined>;
 }): Summarizer {
-  const { endpoint } = options;
+  const { endpoint, findRunningEndpoint } = options;
   if (endpoint?.url !== undefined)
     return createEndpointSummarizer({ ...endpoint, url: endpoint.url });
-  return createChatSummarizer(options.llm);
+  const chat = createChatSummarizer(options.llm);
+  if (!endpoint || !findRunningEndpoint) return chat;
+  const byUrl = new Map<string, Summarizer>();
+  let lookup: { url: string | undefined; at: number } | undefined;
+  const current = async (): Promise<Summarizer> => {
+    if (!lookup || Date.now() - lookup.at > ENDPOINT_LOOKUP_TTL_MS) {
+      // A registry that cannot be read means the chat model answers; it never costs the summary.
+      const url = await findRunningEndpoint().catch(() => undefined);
+      lookup = { url, at: Date.now() };
+    }
+    const { url } = lookup;
+    if (url === undefined) return chat;
+    let summarizer = byUrl.get(url);
+    if (!summarizer) {
+      summarizer = createEndpointSummarizer({ ...endpoint, url });
+      byUrl.set(url, summarizer);
+    }
+    return summarizer;
+  };
+  return {
+    name: `endpoint when running, else ${chat.name}`,
+    async summarize(text, summarizeOptions) {
+      return (await current()).summarize(text, summarizeOptions);
+    },
+  };
 }

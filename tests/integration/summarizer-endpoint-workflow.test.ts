@@ -19,8 +19,13 @@ import type { Config } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { COLLECTIONS, summarizerEndpointWorkflowId } from '../../domain/names.js';
 import { createInferenceEndpointsClient } from '../../integrations/huggingface/inference-endpoints.js';
-import { createEndpointUsage, endpointUsageKey } from '../../integrations/llm/endpoint-usage.js';
-import { createEndpointSummarizer } from '../../integrations/llm/summarizer.js';
+import {
+  createEndpointUsage,
+  createRunningEndpointLookup,
+  endpointUsageKey,
+} from '../../integrations/llm/endpoint-usage.js';
+import { createEndpointSummarizer, createSummarizer } from '../../integrations/llm/summarizer.js';
+import { createScriptedChatModel } from '../support/scripted-chat-model.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import type { SummarizerEndpointResult } from '../../workflows/summarizer-endpoint.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
@@ -123,6 +128,20 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
       .findOne({ _id: `tester/${name}` });
     assert.equal(record?.state, 'running');
     assert.equal(record?.url, endpoint.url);
+
+    // Without SUMMARIZER_ENDPOINT_URL, the agent's summarizer finds the running endpoint in the
+    // registry by name; with none running it falls back to the chat model.
+    const unconfigured = (endpointName: string) =>
+      createSummarizer({
+        endpoint: { url: undefined, apiKey: TOKEN, model: 'tgi', timeoutMs: 10_000 },
+        llm: createScriptedChatModel(),
+        findRunningEndpoint: createRunningEndpointLookup(mongo.db, {
+          name: endpointName,
+          namespace: 'tester',
+        }),
+      });
+    assert.equal(await unconfigured(name).summarize('Some note.'), 'A short summary.');
+    assert.match(await unconfigured('not-running').summarize('Some note.'), /^Summary: /);
 
     // The real endpoint summarizer marks every call; used across more than one idle window,
     // the endpoint must stay up.
