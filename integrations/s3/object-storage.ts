@@ -123,7 +123,15 @@ export function createObjectStorage(settings: S3Settings): ObjectStorage {
     async putObject(key, body, contentType) {
       return guarded(`PutObject ${key}`, async () => {
         const result = await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+            // Explicit, so an empty object is sent as such (the SDK leaves the length out for an
+            // empty body and then warns about "a Stream of unknown length").
+            ContentLength: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+          }),
         );
         return { etag: result.ETag };
       });

@@ -28,6 +28,17 @@ describe('S3 object storage against the real server', () => {
     assert.equal(await storage.getObject(`${prefix}a.json`), undefined);
   });
 
+  it('stores empty and binary objects with their exact length', async () => {
+    await storage.putObject(`${prefix}empty.txt`, '');
+    assert.equal((await storage.getObject(`${prefix}empty.txt`))?.body.length, 0);
+    const bytes = new Uint8Array([0, 255, 1, 254]);
+    await storage.putObject(`${prefix}bytes.bin`, bytes, 'application/octet-stream');
+    assert.deepEqual(
+      [...((await storage.getObject(`${prefix}bytes.bin`))?.body ?? [])],
+      [0, 255, 1, 254],
+    );
+  });
+
   it('creating an existing bucket again is a no-op', async () => {
     await storage.ensureBucket();
     await storage.ensureBucket();
