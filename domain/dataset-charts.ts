@@ -1,5 +1,6 @@
 // Histograms as hand-written SVG: the dataset card shows the content length and quality score
 // distributions as pictures, without a plotting library. Pure functions of the values.
+import { escapeXml, formatAxisNumber } from './svg.js';
 
 export interface HistogramBin {
   /** Inclusive lower edge. */
@@ -33,21 +34,6 @@ export function histogramBins(
   return bins;
 }
 
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
-
-function formatEdge(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 100
-    ? String(Math.round(value))
-    : value.toFixed(2).replace(/\.?0+$/, '');
-}
-
 /**
  * A bar chart of histogram bins: one bar per bin with its count above it, the lower edges
  * along the x axis, a title and an axis label. Output is deterministic (no ids, no dates).
@@ -71,16 +57,16 @@ export function histogramSvg(options: {
     const x = margin.left + index * barWidth;
     const y = margin.top + plotHeight - barHeight;
     return [
-      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, barWidth - 2).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#4c78a8"><title>${escapeXml(`${formatEdge(bin.from)}–${formatEdge(bin.to)}: ${bin.count}`)}</title></rect>`,
+      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, barWidth - 2).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#4c78a8"><title>${escapeXml(`${formatAxisNumber(bin.from, 2)}–${formatAxisNumber(bin.to, 2)}: ${bin.count}`)}</title></rect>`,
       `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle" font-size="11">${bin.count}</text>`,
-      `<text x="${x.toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatEdge(bin.from))}</text>`,
+      `<text x="${x.toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatAxisNumber(bin.from, 2))}</text>`,
     ].join('');
   });
   const last = options.bins.at(-1);
   const lastEdge =
     last === undefined
       ? ''
-      : `<text x="${(margin.left + plotWidth).toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatEdge(last.to))}</text>`;
+      : `<text x="${(margin.left + plotWidth).toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatAxisNumber(last.to, 2))}</text>`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,

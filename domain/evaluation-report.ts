@@ -2,14 +2,7 @@
 // grouped bar chart in hand-written SVG (like the dataset card's charts: no plotting library,
 // deterministic output). The CLI prints the table, the web UI shows the chart.
 import type { MetricComparison } from './evaluation.js';
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
+import { escapeXml } from './svg.js';
 
 export function formatScore(value: number | null): string {
   return value === null ? '–' : value.toFixed(3);

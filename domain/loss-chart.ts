@@ -1,21 +1,7 @@
 // The loss curve of a training run as hand-written SVG, in the style of the dataset charts:
 // the model card shows it and the registry keeps it beside the model. Deterministic output.
 import type { TrainingMetric } from './training-log.js';
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
-
-function formatTick(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 100
-    ? String(Math.round(value))
-    : value.toFixed(3).replace(/\.?0+$/, '');
-}
+import { escapeXml, formatAxisNumber } from './svg.js';
 
 /** A line chart of loss per step, with min/max ticks on both axes and a dot per logged step. */
 export function lossCurveSvg(options: {
@@ -49,7 +35,7 @@ export function lossCurveSvg(options: {
     .join(' ');
   const dots = points.map(
     (point) =>
-      `<circle cx="${x(point.step).toFixed(1)}" cy="${y(point.loss).toFixed(1)}" r="2" fill="#4c78a8"><title>${escapeXml(`step ${point.step}: ${formatTick(point.loss)}`)}</title></circle>`,
+      `<circle cx="${x(point.step).toFixed(1)}" cy="${y(point.loss).toFixed(1)}" r="2" fill="#4c78a8"><title>${escapeXml(`step ${point.step}: ${formatAxisNumber(point.loss, 3)}`)}</title></circle>`,
   );
   const bottom = margin.top + plotHeight;
   return [
@@ -60,10 +46,10 @@ export function lossCurveSvg(options: {
     `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${bottom}" stroke="#333"/>`,
     points.length > 0 ? `<path d="${path}" fill="none" stroke="#4c78a8" stroke-width="2"/>` : '',
     ...dots,
-    `<text x="${margin.left}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatTick(minStep)}</text>`,
-    `<text x="${margin.left + plotWidth}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatTick(maxStep)}</text>`,
-    `<text x="${margin.left - 6}" y="${bottom}" text-anchor="end" font-size="10">${formatTick(minLoss)}</text>`,
-    `<text x="${margin.left - 6}" y="${margin.top + 4}" text-anchor="end" font-size="10">${formatTick(maxLoss)}</text>`,
+    `<text x="${margin.left}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatAxisNumber(minStep, 3)}</text>`,
+    `<text x="${margin.left + plotWidth}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatAxisNumber(maxStep, 3)}</text>`,
+    `<text x="${margin.left - 6}" y="${bottom}" text-anchor="end" font-size="10">${formatAxisNumber(minLoss, 3)}</text>`,
+    `<text x="${margin.left - 6}" y="${margin.top + 4}" text-anchor="end" font-size="10">${formatAxisNumber(maxLoss, 3)}</text>`,
     `<text x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">step</text>`,
     `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">training loss</text>`,
     '</svg>',

@@ -1,5 +1,4 @@
 import {
-  defineQuery,
   log,
   proxyActivities,
   setHandler,
@@ -10,8 +9,8 @@ import type {
   createEvaluationActivities,
   EvaluationMetricsResult,
 } from '../activities/evaluation-activities.js';
-import type { PipelineProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
 type EvaluationActivities = ReturnType<typeof createEvaluationActivities>;
@@ -35,8 +34,6 @@ const modelActivities = proxyActivities<EvaluationActivities>({
   heartbeatTimeout: '1 minute',
   retry,
 });
-
-const progressQuery = defineQuery<PipelineProgress>('progress');
 
 /**
  * Evaluates the agent: makes sure an evaluation dataset version exists (a starter dataset of

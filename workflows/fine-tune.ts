@@ -1,7 +1,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   isCancellation,
   log,
   proxyActivities,
@@ -15,9 +14,9 @@ import type {
   TrainingDataset,
 } from '../activities/training-activities.js';
 import type { SummarizerEvaluation } from '../domain/model-card.js';
-import type { PipelineProgress } from '../domain/progress.js';
 import type { RougeScores } from '../domain/rouge.js';
 import { parseInput } from './parse-input.js';
+import { progressQuery } from './progress-query.js';
 
 type Activities = ReturnType<typeof createTrainingActivities> &
   ReturnType<typeof createDatasetActivities>;
@@ -40,8 +39,6 @@ const evaluationActivities = proxyActivities<Activities>({
   heartbeatTimeout: '2 minutes',
   retry,
 });
-
-const progressQuery = defineQuery<PipelineProgress>('progress');
 
 export interface FineTuneDryRunResult {
   dryRun: true;

@@ -84,12 +84,7 @@ export function registerRunCommand(program: Command): void {
               else printLine(JSON.stringify(waited.result, null, 2));
               return;
             } catch (error) {
-              if (!(error instanceof WorkflowFailedError)) throw error;
-              const message = describeError(error.cause ?? error);
-              if (options.json)
-                printJson({ workflowId: handle.workflowId, status: 'failed', error: message });
-              note(`Workflow ${handle.workflowId} failed: ${message}`);
-              process.exitCode = 1;
+              reportFailure(error, handle.workflowId, options.json);
               return;
             }
           }
@@ -102,19 +97,20 @@ export function registerRunCommand(program: Command): void {
             if (options.json) printJson(result);
             else printLine(JSON.stringify(result, null, 2));
           } catch (error) {
-            if (error instanceof WorkflowFailedError) {
-              const message = describeError(error.cause ?? error);
-              if (options.json)
-                printJson({ workflowId: handle.workflowId, status: 'failed', error: message });
-              note(`Workflow ${handle.workflowId} failed: ${message}`);
-              process.exitCode = 1;
-              return;
-            }
-            throw error;
+            reportFailure(error, handle.workflowId, options.json);
           }
         } finally {
           await client.connection.close();
         }
       },
     );
+}
+
+/** A failed run is the command's answer (its reason, exit code 1); anything else is a crash. */
+function reportFailure(error: unknown, workflowId: string, json: boolean | undefined): void {
+  if (!(error instanceof WorkflowFailedError)) throw error;
+  const message = describeError(error.cause ?? error);
+  if (json) printJson({ workflowId, status: 'failed', error: message });
+  note(`Workflow ${workflowId} failed: ${message}`);
+  process.exitCode = 1;
 }
