@@ -1,7 +1,7 @@
 // Starts a private set of real servers (Temporal dev server, FerretDB, S3) on free ports with
 // a throw-away data directory. The test runner uses it once for the whole suite; fault-injection
 // tests use their own instance, so stopping a server never disturbs other test files.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../config/environment.js';
@@ -36,6 +36,36 @@ const EXTERNAL_SETTINGS = [
 ];
 
 export async function startTestInfrastructure(options: {
+  baseEnvironment: NodeJS.ProcessEnv;
+  repositoryRoot: string;
+  progress: (message: string) => void;
+}): Promise<TestInfrastructure> {
+  // Free ports are chosen before the servers bind them, and test files start private servers in
+  // parallel (and the dev server takes more random ports of its own), so a port can be taken in
+  // between. That is the test harness's race, not a failure of the code under test: try again
+  // on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (error) {
+      if (attempt >= 3 || !isPortConflict(error)) throw error;
+      options.progress(`a port was taken while the servers started; retrying (${attempt}/3)`);
+    }
+  }
+}
+
+function isPortConflict(error: unknown): boolean {
+  const logFile = (error as { logFile?: unknown }).logFile;
+  let log = '';
+  try {
+    if (typeof logFile === 'string') log = readFileSync(logFile, 'utf8');
+  } catch {
+    // No log: judge by the message alone.
+  }
+  return /address already in use|EADDRINUSE/i.test(`${String(error)}\n${log}`);
+}
+
+async function startOnFreePorts(options: {
   baseEnvironment: NodeJS.ProcessEnv;
   repositoryRoot: string;
   progress: (message: string) => void;
