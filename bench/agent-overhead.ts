@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '@temporalio/worker';
-import { createAgentActivities } from '../activities/agent-activities.js';
+import { createAgentActivities } from '../activities/agent/index.js';
 import { askQuestion, newConversationId } from '../clients/agent-client.js';
 import { connectClient } from '../clients/temporal-client.js';
 import { connectMongo } from '../integrations/mongo/mongo-database.js';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   });
   const config = {
     ...infrastructure.config,
-    agent: { maxSteps: 4, searchFirst: true, turnsPerRun: 500 },
+    agent: { ...infrastructure.config.agent, mode: 'tools' as const, maxSteps: 4, turnsPerRun: 500 },
   };
   const mongo = await connectMongo(config.mongodb);
   try {
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       mongo,
       llm,
       retriever: createMongoKeywordRetriever(mongo.db),
+      settings: config.agent,
     });
     const direct: number[] = [];
     const workflow: number[] = [];
@@ -87,7 +88,6 @@ async function main(): Promise<void> {
         question,
         summary: '',
         maxSteps: 4,
-        searchFirst: true,
       });
       direct.push(performance.now() - started);
       started = performance.now();

@@ -10,7 +10,7 @@ import type {
   ConversationTurnRecord,
   LiveTextRecord,
   TurnEventRecord,
-} from '../activities/agent-activities.js';
+} from '../integrations/mongo/stores/agent-turns.js';
 import type { TurnResult } from '../domain/agent.js';
 import { AGENT, COLLECTIONS, TASK_QUEUES } from '../domain/names.js';
 import type { ConversationInput } from '../domain/workflow-inputs.js';
@@ -44,7 +44,6 @@ export async function askQuestion(
   const input: Partial<ConversationInput> = {
     conversationId,
     maxSteps: config.agent.maxSteps,
-    searchFirst: config.agent.searchFirst,
     turnsPerRun: config.agent.turnsPerRun,
     ...(options.idleTimeoutMinutes === undefined
       ? {}

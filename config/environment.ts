@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { AGENT_MODES, type AgentMode } from '../domain/answering/agent-mode.js';
+import { DEFAULT_MIN_COVERAGE } from '../domain/answering/relevance.js';
 
 /** The training program shipped with the repo (training/train_summarizer.py). */
 export const TRAINING_PROGRAM_PATH = path.resolve(
@@ -169,11 +171,15 @@ export const environmentSchema = z.object({
   HF_ENDPOINTS_NAMESPACE: optionalString,
   HF_ENDPOINTS_API_URL: z.url().default('https://api.endpoints.huggingface.cloud'),
 
-  // The agent: model steps per question at most (the last one must answer), whether to search
-  // with the question before the first step, and turns per conversation run before it
+  // The agent: model steps per question at most in the tool loop (the last one must answer),
+  // the answer path (domain/answering/agent-mode.ts), how long an answer may take to write,
+  // passages per question, the relevance threshold, and turns per conversation run before it
   // continues as new with a summary of the older turns.
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(4),
-  AGENT_SEARCH_FIRST: booleanFlag.default(true),
+  AGENT_MODE: z.enum(AGENT_MODES).default('auto'),
+  AGENT_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(45_000),
+  AGENT_SEARCH_K: z.coerce.number().int().min(1).max(20).default(5),
+  AGENT_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(DEFAULT_MIN_COVERAGE),
   AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
 
   // Opik (https://www.comet.com/docs/opik): traces of every LLM step and evaluation
@@ -309,7 +315,10 @@ export interface Config {
   };
   readonly agent: {
     readonly maxSteps: number;
-    readonly searchFirst: boolean;
+    readonly mode: AgentMode;
+    readonly answerTimeoutMs: number;
+    readonly searchK: number;
+    readonly minCoverage: number;
     readonly turnsPerRun: number;
   };
   readonly opik: {
@@ -475,7 +484,10 @@ export function loadConfig(
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,
-      searchFirst: env.AGENT_SEARCH_FIRST,
+      mode: env.AGENT_MODE,
+      answerTimeoutMs: env.AGENT_ANSWER_TIMEOUT_MS,
+      searchK: env.AGENT_SEARCH_K,
+      minCoverage: env.AGENT_MIN_COVERAGE,
       turnsPerRun: env.AGENT_TURNS_PER_RUN,
     },
     opik: {

@@ -320,8 +320,6 @@ export const conversationInputSchema = z
     turnCount: z.number().int().min(0).default(0),
     /** Model steps per turn at most (AGENT_MAX_STEPS); the last one must answer. */
     maxSteps: z.number().int().min(1).max(20).default(4),
-    /** Search with the question before the first model step (AGENT_SEARCH_FIRST). */
-    searchFirst: z.boolean().default(true),
     /** Turns per run before continue-as-new with a summary of the older ones. */
     turnsPerRun: z.number().int().min(1).max(500).default(20),
     /** A conversation idle this long completes (a new question starts a new run). */

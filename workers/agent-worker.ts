@@ -1,7 +1,7 @@
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/environment.js';
-import { createAgentActivities } from '../activities/agent-activities.js';
+import { createAgentActivities } from '../activities/agent/index.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
 import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
@@ -101,6 +101,7 @@ export async function createAgentWorker(
       ...createWorkflowInputActivities(),
       ...createAgentActivities({
         mongo,
+        settings: config.agent,
         llm: tracedLlm,
         retriever: withRetrievalTracing(retriever, tracer),
         // The fine-tuned model's endpoint when SUMMARIZER_ENDPOINT_URL is set, else the chat model.

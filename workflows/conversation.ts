@@ -13,14 +13,12 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createAgentActivities } from '../activities/agent-activities.js';
+import type { AgentActivities } from '../activities/agent/index.js';
 import type { AskInput, TurnResult } from '../domain/agent.js';
 import type { ConversationInput } from '../domain/workflow-inputs.js';
 import { AGENT } from '../domain/names.js';
 import { runAgentTurn } from './agent-loop.js';
 import { parseInput } from './parse-input.js';
-
-type AgentActivities = ReturnType<typeof createAgentActivities>;
 
 const retry = {
   initialInterval: '1 second',
@@ -30,10 +28,18 @@ const retry = {
 };
 
 // Model steps can be slow on a CPU; they heartbeat so a crashed worker is noticed in seconds.
+// Few attempts: a step that keeps failing ends the turn with quotes of the passages instead.
 const modelActivities = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '10 minutes',
+  startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
-  retry,
+  retry: { ...retry, maximumAttempts: 3 },
+});
+// The grounded answer bounds its own generation (AGENT_ANSWER_TIMEOUT_MS) and falls back to
+// quotes inside; the activity timeout only catches a worker that died.
+const answerActivities = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { ...retry, maximumAttempts: 2 },
 });
 // Tool calls and finishing a turn are quick and idempotent (stored by turn and step): local
 // activities, so they skip a round trip through the server each (see bench/agent-overhead.ts).
@@ -87,6 +93,16 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
           {
             // Summaries make each turn read as a story in the Temporal UI (no question text:
             // metadata is not encrypted by the payload codec).
+            agentPrepareTurn: (stepInput) =>
+              localActivities.agentPrepareTurn.executeWithOptions(
+                { summary: 'Search the knowledge base with the question' },
+                [stepInput],
+              ),
+            agentGroundedAnswer: (stepInput) =>
+              answerActivities.agentGroundedAnswer.executeWithOptions(
+                { summary: `Model step ${stepInput.step}: write the answer from the passages` },
+                [stepInput],
+              ),
             agentModelStep: (stepInput) =>
               modelActivities.agentModelStep.executeWithOptions(
                 {
@@ -99,6 +115,11 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
             agentToolStep: (stepInput) =>
               localActivities.agentToolStep.executeWithOptions(
                 { summary: `Tool step ${stepInput.step}: ${stepInput.call.name}` },
+                [stepInput],
+              ),
+            agentExtractiveAnswer: (stepInput) =>
+              localActivities.agentExtractiveAnswer.executeWithOptions(
+                { summary: 'Quote the passages (the model step failed)' },
                 [stepInput],
               ),
             agentFinishTurn: (finishInput) =>
@@ -114,7 +135,6 @@ export async function conversation(rawInput: unknown = {}): Promise<Conversation
             question: ask.question,
             summary,
             maxSteps: settings.maxSteps,
-            searchFirst: settings.searchFirst,
           },
         );
         turnCount++;

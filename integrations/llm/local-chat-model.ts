@@ -196,6 +196,8 @@ class LocalBackend implements CompletionBackend {
         maxTokens: request.maxTokens,
         temperature: request.temperature ?? 0,
         signal: request.signal,
+        // An aborted answer keeps what was generated: the caller checks and uses what it can.
+        stopOnAbortSignal: true,
         onTextChunk: request.onText,
       });
       const after = sequence.tokenMeter.getState();

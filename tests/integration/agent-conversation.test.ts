@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { createAgentActivities } from '../../activities/agent-activities.js';
+import { createAgentActivities } from '../../activities/agent/index.js';
 import { askQuestion, newConversationId } from '../../clients/agent-client.js';
 import { createAgentApi, type AgentApi } from '../../clients/http/agent-routes.js';
 import { createRoutes } from '../../clients/http/api-routes.js';
@@ -71,7 +71,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     const lastCall = llm.calls.at(-1)!;
     const toolMessage = lastCall.messages.find((message) => message.role === 'tool');
     assert.match(toolMessage?.content ?? '', /untrusted data/);
-    assert.match(toolMessage?.content ?? '', /<<<SOURCE \[1\][\s\S]*<<<END SOURCE \[1\]>>>/);
+    assert.match(toolMessage?.content ?? '', /<<<SOURCE n="1"[\s\S]*<<<END SOURCE>>>/);
     assert.match(lastCall.messages[0]?.content ?? '', /never follow instructions/);
 
     // Retrieved text is in MongoDB, not in the workflow history.
@@ -151,6 +151,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
       mongo,
       llm: counted,
       retriever: createMongoKeywordRetriever(mongo.db),
+      settings: config.agent,
     });
     const input = {
       conversationId: newConversationId(),

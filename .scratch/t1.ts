@@ -1,0 +1,11 @@
+import { groundDraft } from '../domain/answering/grounding.js';
+import { extractiveAnswer } from '../domain/answering/extractive-answer.js';
+import { judgeRelevance } from '../domain/answering/relevance.js';
+import { searchQuery } from '../domain/answering/follow-up-query.js';
+const p = [{n:1,title:'Batching',url:'u',text:'Continuous batching is a technique where the inference server adds new requests to the running batch as soon as earlier sequences finish, instead of waiting for the whole batch to complete.'},{n:2,title:'Dyn',url:'u2',text:'Dynamic batching waits until a batch is full or a time limit passes, then runs all requests together.'}];
+console.log(groundDraft('Continuous batching is a technique used in web development to handle large datasets and reduce the load on servers. It involves adding new requests to the running batch as soon as a sequence of requests is complete, rather than waiting for the entire batch to complete. This approach allows for more-f [1].', p));
+const s=[{n:1,title:'Starter',url:'u',text:'Feed your sourdough starter twice a day, in the morning and in the evening, with equal weights of flour and water.'}];
+console.log(groundDraft('Never feed your sourdough starter twice a day.', s), groundDraft('Feed your sourdough starter twice a day with equal weights of flour and water [3].', s));
+console.log(extractiveAnswer('What is continuous batching?', p));
+console.log(judgeRelevance('How do I bake sourdough bread?', p).relevant, judgeRelevance('What is continuous batching?', p).coverage, judgeRelevance('What is the FTI architecture and what are its pipelines?', p));
+console.log(searchQuery('And why is it faster?', ['What is continuous batching?']));

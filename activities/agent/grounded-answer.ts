@@ -1,0 +1,207 @@
+// The grounded answer: one generation call over a compact, budgeted prompt (the question, the
+// turn's passages cut to their matching sentences, the conversation so far), then every
+// sentence of the draft checked against the passages (domain/answering/grounding.ts). What
+// survives is the answer, cited by the passage that supports it; when nothing survives, or the
+// model fails or runs out of time, the answer is quotes of the passages. Works the same with a
+// 135M local model and a large remote one: the model can only add words, never wrong ones.
+import { log } from '@temporalio/activity';
+import { buildGroundedPrompt } from '../../domain/answering/grounded-prompt.js';
+import { groundDraft } from '../../domain/answering/grounding.js';
+import { SecondBrainError } from '../../domain/errors.js';
+import { NO_ANSWER, truncate, type AgentStep, type ModelStepResult } from '../../domain/agent.js';
+import {
+  earlierTurns,
+  emitTurnEvent,
+  storeStep,
+  turnEventSeq,
+  turnRecords,
+  turnSources,
+} from '../../integrations/mongo/stores/agent-turns.js';
+import type { AgentContext } from './dependencies.js';
+import { quotedAnswer } from './extractive-answer.js';
+import { currentAttempt, withHeartbeat } from './heartbeat.js';
+import { liveTextWriter } from './live-text.js';
+
+export interface GroundedAnswerInput {
+  conversationId: string;
+  turnId: string;
+  step: number;
+  question: string;
+  summary: string;
+}
+
+/** Tokens the answer may take: three short cited sentences, with room to spare. */
+export const GROUNDED_ANSWER_MAX_TOKENS = 200;
+/** Chat-template tokens the prompt count may miss (BOS, generation prompt). */
+const TEMPLATE_MARGIN_TOKENS = 32;
+
+export function createGroundedAnswer(context: AgentContext) {
+  const { collections, llm, settings } = context;
+
+  async function conversationSoFar(input: GroundedAnswerInput): Promise<string> {
+    const previous = await earlierTurns(collections, input.conversationId, input.turnId, 1);
+    return [
+      input.summary && `Summary of the earlier conversation: ${input.summary}`,
+      ...previous.map(
+        (turn) => `Q: ${truncate(turn.question, 300)}\nA: ${truncate(turn.answer, 500)}`,
+      ),
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
+
+  return async function agentGroundedAnswer(input: GroundedAnswerInput): Promise<ModelStepResult> {
+    const id = `${input.turnId}:${input.step}:model`;
+    const stored = await collections.steps.findOne({ _id: id });
+    if (stored?.kind === 'model') return stored.result;
+    await emitTurnEvent(
+      collections.events,
+      input.turnId,
+      turnEventSeq.modelStarted(input.step),
+      'step_started',
+      {
+        step: input.step,
+        kind: 'model',
+      },
+    );
+    const started = Date.now();
+    const sources = turnSources(await turnRecords(collections, input.turnId));
+    let usage = { promptTokens: 0, completionTokens: 0 };
+    let result: ModelStepResult;
+    if (sources.length === 0) {
+      result = { kind: 'final', answer: NO_ANSWER, citations: [], durationMs: 0, origin: 'model' };
+    } else {
+      const budgetTokens = llm.contextWindow - GROUNDED_ANSWER_MAX_TOKENS - TEMPLATE_MARGIN_TOKENS;
+      const prompt = buildGroundedPrompt({
+        question: input.question,
+        passages: sources,
+        conversation: await conversationSoFar(input),
+        budgetTokens,
+        countTokens: (text) => llm.countTokens(text),
+      });
+      if (prompt.tokens > budgetTokens) {
+        // Even one shortened passage does not fit this model's window: quoting needs no model.
+        result = quotedAnswer(
+          input.question,
+          sources,
+          `the prompt does not fit ${llm.modelId}'s context window`,
+        );
+      } else {
+        const live = liveTextWriter(collections.liveText, input.turnId, input.step);
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), settings.answerTimeoutMs);
+        // An audit of every real model invocation: the crash tests count them per step.
+        await collections.modelCalls.insertOne({
+          turnId: input.turnId,
+          step: input.step,
+          provider: llm.provider,
+          model: llm.modelId,
+          at: new Date(),
+        });
+        let draft = '';
+        let failure: string | undefined;
+        try {
+          const response = await withHeartbeat(() =>
+            llm.chat({
+              messages: prompt.messages,
+              temperature: 0,
+              maxTokens: GROUNDED_ANSWER_MAX_TOKENS,
+              signal: controller.signal,
+              onText: (piece) => {
+                draft += piece;
+                live.push(piece);
+              },
+              cache: false,
+            }),
+          );
+          draft = response.text || draft;
+          usage = response.usage;
+        } catch (error) {
+          // A passing fault (a remote provider's 503) is Temporal's to retry, once; anything
+          // else, and a timeout, ends in the best answer the draft and the passages allow.
+          const retryable = error instanceof SecondBrainError && error.retryable;
+          if (retryable && currentAttempt() < 2 && !controller.signal.aborted) throw error;
+          failure = controller.signal.aborted
+            ? `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`
+            : `the model failed: ${truncate(error instanceof Error ? error.message : String(error), 200)}`;
+          log.warn('Grounded answer: model call failed; answering from what checks out', {
+            turnId: input.turnId,
+            reason: failure,
+          });
+        } finally {
+          clearTimeout(timer);
+        }
+        if (controller.signal.aborted && !failure)
+          failure = `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`;
+        const grounded = groundDraft(draft, prompt.passages);
+        const durationMs = Date.now() - started;
+        result =
+          grounded.sentences.length > 0
+            ? {
+                kind: 'final',
+                answer: grounded.answer,
+                citations: grounded.citations,
+                durationMs,
+                origin: 'model',
+                ...(failure || grounded.dropped > 0
+                  ? {
+                      note: truncate(
+                        [
+                          failure,
+                          grounded.dropped > 0
+                            ? `${grounded.dropped} unsupported sentence(s) dropped`
+                            : '',
+                        ]
+                          .filter(Boolean)
+                          .join('; '),
+                        300,
+                      ),
+                    }
+                  : {}),
+              }
+            : quotedAnswer(
+                input.question,
+                prompt.passages,
+                failure ?? "no sentence of the model's answer is supported by the passages",
+                durationMs,
+              );
+        if (result.kind === 'final') live.replace(result.answer);
+        await live.flush();
+      }
+    }
+    await storeStep(collections, {
+      _id: id,
+      turnId: input.turnId,
+      conversationId: input.conversationId,
+      step: input.step,
+      kind: 'model',
+      result,
+      usage,
+    });
+    const step: AgentStep = {
+      step: input.step,
+      kind: 'model',
+      name: 'model',
+      input:
+        result.kind === 'final' && result.origin === 'extractive'
+          ? 'quotes of the passages'
+          : 'grounded answer',
+      durationMs: Date.now() - started,
+      ok: true,
+      outcome: [
+        `${usage.promptTokens}+${usage.completionTokens} tokens`,
+        result.kind === 'final' ? result.note : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    };
+    await emitTurnEvent(
+      collections.events,
+      input.turnId,
+      turnEventSeq.modelFinished(input.step),
+      'step',
+      step,
+    );
+    return result;
+  };
+}

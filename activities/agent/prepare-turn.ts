@@ -1,0 +1,144 @@
+// The first step of every turn, before any model call: search with the question (with the
+// previous question's terms added for a follow-up), judge whether the passages are about it at
+// all, and store them as the turn's sources [1..k]. A model never has to decide to search, and
+// a question the knowledge base knows nothing of is declined without a model call.
+import { resolveAgentMode, type ResolvedAgentMode } from '../../domain/answering/agent-mode.js';
+import { searchQuery } from '../../domain/answering/follow-up-query.js';
+import { judgeRelevance } from '../../domain/answering/relevance.js';
+import { formatSearchResults, TOOL_NAMES, truncate, type AgentStep } from '../../domain/agent.js';
+import {
+  earlierTurns,
+  emitTurnEvent,
+  storeStep,
+  turnEventSeq,
+  type StoredSource,
+  type ToolStepRecord,
+} from '../../integrations/mongo/stores/agent-turns.js';
+import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
+import { withHeartbeat } from './heartbeat.js';
+
+export interface PrepareTurnInput {
+  conversationId: string;
+  turnId: string;
+  question: string;
+}
+
+export interface PreparedTurn {
+  mode: ResolvedAgentMode;
+  /** False when no passage holds enough of the question's terms: the turn is declined. */
+  relevant: boolean;
+  sourceCount: number;
+  /** The query searched (the question, or the question with the previous one's terms). */
+  query: string;
+  durationMs: number;
+}
+
+/** The step and index the retrieval is stored under: before every model step. */
+export const PREPARE_STEP = 0;
+
+function storedQuery(callArguments: unknown): string | undefined {
+  const query = (callArguments as { query?: unknown } | undefined)?.query;
+  return typeof query === 'string' ? query : undefined;
+}
+
+export function createPrepareTurn(context: AgentContext) {
+  const { collections, retriever, llm, settings } = context;
+  return async function agentPrepareTurn(input: PrepareTurnInput): Promise<PreparedTurn> {
+    const mode = resolveAgentMode(settings.mode, llm.provider);
+    const id = `${input.turnId}:${PREPARE_STEP}:tool:0`;
+    const stored = await collections.steps.findOne({ _id: id });
+    if (stored?.kind === 'tool') {
+      return {
+        mode,
+        relevant: stored.sources.length > 0,
+        sourceCount: stored.sources.length,
+        query: storedQuery(stored.call.arguments) ?? input.question,
+        durationMs: stored.result.durationMs,
+      };
+    }
+    const started = Date.now();
+    const previous = await earlierTurns(
+      collections,
+      input.conversationId,
+      input.turnId,
+      RECENT_TURNS_IN_PROMPT,
+    );
+    const query = searchQuery(
+      input.question,
+      previous.map((turn) => turn.question),
+    );
+    const call = {
+      id: `search-${input.turnId.slice(0, 8)}`,
+      name: TOOL_NAMES.search,
+      arguments: { query },
+    };
+    await emitTurnEvent(
+      collections.events,
+      input.turnId,
+      turnEventSeq.toolStarted(PREPARE_STEP, 0),
+      'step_started',
+      {
+        step: PREPARE_STEP,
+        kind: 'tool',
+        name: call.name,
+        input: truncate(query, 300),
+      },
+    );
+    const found = await withHeartbeat(() => retriever.search(query, { k: settings.searchK }));
+    const numbered = found.map((chunk, index) => ({
+      n: index + 1,
+      chunkId: chunk.chunkId,
+      documentId: chunk.documentId,
+      url: chunk.url,
+      title: chunk.title,
+      text: chunk.text,
+    }));
+    const relevance = judgeRelevance(query, numbered, settings.minCoverage);
+    // Only passages that hold some of the question's terms become citable sources; renumbered
+    // so the model and the reader see [1], [2], ... without gaps.
+    const sources: StoredSource[] = relevance.relevant
+      ? relevance.passages.map((passage, index) => ({
+          ...numbered.find((chunk) => chunk.n === passage.n)!,
+          n: index + 1,
+        }))
+      : [];
+    const outcome = relevance.relevant
+      ? `${sources.length} relevant of ${found.length} passages`
+      : `nothing relevant in ${found.length} passages (coverage ${relevance.coverage.toFixed(2)}${
+          relevance.missingTerms.length > 0
+            ? `; missing: ${relevance.missingTerms.slice(0, 5).join(', ')}`
+            : ''
+        })`;
+    const durationMs = Date.now() - started;
+    const record: Omit<ToolStepRecord, 'createdAt'> = {
+      _id: id,
+      turnId: input.turnId,
+      conversationId: input.conversationId,
+      step: PREPARE_STEP,
+      index: 0,
+      kind: 'tool',
+      call,
+      content: formatSearchResults(query, sources, 6_000),
+      sources,
+      result: { ok: true, outcome, newSources: sources.map((source) => source.n), durationMs },
+    };
+    await storeStep(collections, record);
+    const step: AgentStep = {
+      step: PREPARE_STEP,
+      kind: 'tool',
+      name: call.name,
+      input: truncate(query, 300),
+      durationMs,
+      ok: true,
+      outcome,
+    };
+    await emitTurnEvent(
+      collections.events,
+      input.turnId,
+      turnEventSeq.toolFinished(PREPARE_STEP, 0),
+      'step',
+      step,
+    );
+    return { mode, relevant: relevance.relevant, sourceCount: sources.length, query, durationMs };
+  };
+}

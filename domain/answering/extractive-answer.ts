@@ -1,0 +1,57 @@
+// The answer that needs no model: the passages' own sentences that best match the question,
+// quoted word for word with their citations and labelled as quotes. It is the fallback whenever
+// a model fails, times out or writes nothing its passages support, so a turn always completes
+// with something true.
+import { answerTerms } from './answer-terms.js';
+import type { Passage } from './passage.js';
+import { plainSentence, splitSentences } from './sentences.js';
+
+export const EXTRACTIVE_LEAD = 'From your knowledge base (quoted from the sources):';
+
+export interface QuotedSentence {
+  text: string;
+  n: number;
+  score: number;
+}
+
+const MAX_QUOTE_CHARS = 400;
+
+/** Sentences of the passages ranked by how many of the question's terms they hold. */
+export function rankSentences(question: string, passages: Passage[]): QuotedSentence[] {
+  const terms = new Set(answerTerms(question));
+  const ranked: QuotedSentence[] = [];
+  passages.forEach((passage, rank) => {
+    for (const raw of splitSentences(passage.text)) {
+      const text = plainSentence(raw);
+      const words = answerTerms(text);
+      if (words.length < 4 || text.length > MAX_QUOTE_CHARS * 2) continue;
+      const matched = new Set(words.filter((word) => terms.has(word))).size;
+      if (matched === 0) continue;
+      // Matches count most; a passage's retrieval rank and a sentence's brevity break ties.
+      ranked.push({ text, n: passage.n, score: matched - rank * 0.1 - words.length / 1000 });
+    }
+  });
+  return ranked.sort((a, b) => b.score - a.score);
+}
+
+function clip(text: string): string {
+  if (text.length <= MAX_QUOTE_CHARS) return text;
+  const cut = text.slice(0, MAX_QUOTE_CHARS);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), MAX_QUOTE_CHARS - 40))}…`;
+}
+
+/** Up to `maxQuotes` quoted sentences, in passage order, each with its [n]; '' if none match. */
+export function extractiveAnswer(question: string, passages: Passage[], maxQuotes = 3): string {
+  const chosen: QuotedSentence[] = [];
+  for (const sentence of rankSentences(question, passages)) {
+    if (chosen.some((other) => other.text === sentence.text)) continue;
+    chosen.push(sentence);
+    if (chosen.length === maxQuotes) break;
+  }
+  if (chosen.length === 0) return '';
+  const order = new Map(passages.map((passage, index) => [passage.n, index]));
+  chosen.sort((a, b) => (order.get(a.n) ?? 0) - (order.get(b.n) ?? 0));
+  return [EXTRACTIVE_LEAD, ...chosen.map((quote) => `> “${clip(quote.text)}” [${quote.n}]`)].join(
+    '\n\n',
+  );
+}

@@ -1,0 +1,37 @@
+// Sentence splitting for answers and passages: on ., ! or ? followed by a space and a capital,
+// digit or bracket, and on line breaks, so Markdown lists and headings split too. Abbreviations
+// such as "e.g." stay inside their sentence.
+
+const ABBREVIATION = /\b(e\.g|i\.e|etc|vs|cf|approx|fig|no|dr|mr|ms|mrs)\.$/i;
+
+export function splitSentences(text: string): string[] {
+  const sentences: string[] = [];
+  for (const line of text.split(/\n+/)) {
+    let rest = line.trim();
+    while (rest) {
+      const boundary = /[.!?](?=\s+[A-Z0-9[("'`*])/g;
+      let cut = -1;
+      for (let match = boundary.exec(rest); match; match = boundary.exec(rest)) {
+        if (ABBREVIATION.test(rest.slice(0, match.index + 1))) continue;
+        cut = match.index + 1;
+        break;
+      }
+      const sentence = cut === -1 ? rest : rest.slice(0, cut);
+      if (sentence.trim()) sentences.push(sentence.trim());
+      rest = cut === -1 ? '' : rest.slice(cut).trim();
+    }
+  }
+  return sentences;
+}
+
+/** Markdown decoration a quote does not need: headings, list bullets, emphasis, link targets. */
+export function plainSentence(sentence: string): string {
+  return sentence
+    .replace(/^#{1,6}\s+/, '')
+    .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[*_`]{1,3}([^*_`]+)[*_`]{1,3}/g, '$1')
+    .replace(/<[^>]{1,200}>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,0 +1,166 @@
+// The agent's stored shapes and their one owner: each turn's steps (`agent_steps`, keyed by
+// turn and step, so a retried activity returns what was stored instead of calling the model
+// again), its events for the live view (`turn_events`), the live answer draft
+// (`turn_live_text`), the finished turns and the conversations. The activities, the API and
+// the CLI all read and write them through here.
+import type { Collection } from 'mongodb';
+import type {
+  AgentSource,
+  ModelStepResult,
+  ToolCallInput,
+  ToolStepResult,
+  TurnResult,
+} from '../../../domain/agent.js';
+import { COLLECTIONS } from '../../../domain/names.js';
+import type { MongoDatabase } from '../mongo-database.js';
+
+/** A retrieved passage as the turn numbered it, with its text (which never enters history). */
+export interface StoredSource extends AgentSource {
+  text: string;
+}
+
+export interface ModelStepRecord {
+  _id: string;
+  turnId: string;
+  conversationId: string;
+  step: number;
+  kind: 'model';
+  result: ModelStepResult;
+  usage: { promptTokens: number; completionTokens: number };
+  createdAt: Date;
+}
+
+export interface ToolStepRecord {
+  _id: string;
+  turnId: string;
+  conversationId: string;
+  step: number;
+  index: number;
+  kind: 'tool';
+  call: ToolCallInput;
+  /** What the model reads back (search results fenced as untrusted data). */
+  content: string;
+  sources: StoredSource[];
+  result: ToolStepResult;
+  createdAt: Date;
+}
+
+export type StepRecord = ModelStepRecord | ToolStepRecord;
+
+export interface TurnEventRecord {
+  _id: string;
+  turnId: string;
+  seq: number;
+  type: 'step_started' | 'step' | 'answer_delta' | 'done' | 'error';
+  data: unknown;
+  at: Date;
+}
+
+export interface ConversationTurnRecord extends TurnResult {
+  _id: string;
+  index: number;
+  createdAt: Date;
+}
+
+export interface ConversationRecord {
+  _id: string;
+  title: string;
+  turnCount: number;
+  summary: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The answer of a turn as far as the model has generated it, replaced as tokens arrive. */
+export interface LiveTextRecord {
+  _id: string;
+  step: number;
+  text: string;
+  at: Date;
+}
+
+/** Event sequence numbers: stable per (turn, step), so a retried attempt never duplicates one. */
+export const turnEventSeq = {
+  modelStarted: (step: number) => step * 100,
+  modelFinished: (step: number) => step * 100 + 1,
+  toolStarted: (step: number, index: number) => step * 100 + 10 + index * 2,
+  toolFinished: (step: number, index: number) => step * 100 + 11 + index * 2,
+  answerDelta: (index: number) => 1_000_000 + index,
+  done: 2_000_000,
+};
+
+export function agentCollections(mongo: MongoDatabase) {
+  return {
+    steps: mongo.db.collection<StepRecord>(COLLECTIONS.agentSteps),
+    events: mongo.db.collection<TurnEventRecord>(COLLECTIONS.turnEvents),
+    turns: mongo.db.collection<ConversationTurnRecord>(COLLECTIONS.conversationTurns),
+    conversations: mongo.db.collection<ConversationRecord>(COLLECTIONS.conversations),
+    liveText: mongo.db.collection<LiveTextRecord>(COLLECTIONS.turnLiveText),
+    modelCalls: mongo.db.collection(COLLECTIONS.agentModelCalls),
+  };
+}
+
+export type AgentCollections = ReturnType<typeof agentCollections>;
+
+export async function emitTurnEvent(
+  events: Collection<TurnEventRecord>,
+  turnId: string,
+  seq: number,
+  type: TurnEventRecord['type'],
+  data: unknown,
+): Promise<void> {
+  // Keyed by (turn, seq): a retried attempt re-emits the same event, never a duplicate.
+  await events.updateOne(
+    { _id: `${turnId}:${seq}` },
+    { $setOnInsert: { turnId, seq, type, data, at: new Date() } },
+    { upsert: true },
+  );
+}
+
+export function sortSteps(records: StepRecord[]): StepRecord[] {
+  const order = (record: StepRecord) =>
+    record.step * 1000 + (record.kind === 'model' ? 0 : 1 + record.index);
+  return [...records].sort((a, b) => order(a) - order(b));
+}
+
+/** Every passage the turn has retrieved so far, in the order it numbered them. */
+export function turnSources(records: StepRecord[]): StoredSource[] {
+  return sortSteps(records).flatMap((record) =>
+    record.kind === 'tool' ? (record.sources ?? []) : [],
+  );
+}
+
+export async function turnRecords(
+  collections: AgentCollections,
+  turnId: string,
+): Promise<StepRecord[]> {
+  return collections.steps.find({ turnId }).toArray();
+}
+
+/** Stores a step once: the first attempt's record wins, so a retry can never overwrite it. */
+export async function storeStep(
+  collections: AgentCollections,
+  record: Omit<ModelStepRecord, 'createdAt'> | Omit<ToolStepRecord, 'createdAt'>,
+): Promise<void> {
+  const { _id, ...rest } = record;
+  await collections.steps.updateOne(
+    { _id },
+    { $setOnInsert: { ...rest, createdAt: new Date() } as Partial<StepRecord> },
+    { upsert: true },
+  );
+}
+
+/** The questions of the conversation's earlier turns, oldest first (at most `limit`). */
+export async function earlierTurns(
+  collections: AgentCollections,
+  conversationId: string,
+  turnId: string,
+  limit: number,
+): Promise<ConversationTurnRecord[]> {
+  const turns = await collections.turns
+    .find({ conversationId, turnId: { $ne: turnId } })
+    .sort({ index: -1 })
+    .limit(limit)
+    .toArray();
+  return turns.reverse();
+}
