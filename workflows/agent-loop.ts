@@ -124,6 +124,11 @@ export async function runAgentTurn(
   if (!prepared.relevant) return finish(undefined, 'declined');
 
   if (prepared.mode === 'grounded') {
+    if (prepared.overview !== undefined)
+      return finish(
+        { kind: 'final', answer: prepared.overview, citations: [], durationMs: 0 },
+        'model',
+      );
     let model: ModelStepResult;
     try {
       model = await activities.agentGroundedAnswer({

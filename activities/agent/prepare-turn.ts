@@ -3,7 +3,7 @@
 // all, and store them as the turn's sources [1..k]. A model never has to decide to search, and
 // a question the knowledge base knows nothing of is declined without a model call.
 import { resolveAgentMode, type ResolvedAgentMode } from '../../domain/answering/agent-mode.js';
-import { searchQuery } from '../../domain/answering/follow-up-query.js';
+import { isCapabilityQuestion, searchQuery } from '../../domain/answering/follow-up-query.js';
 import { judgeRelevance } from '../../domain/answering/relevance.js';
 import { formatSearchResults, TOOL_NAMES, truncate, type AgentStep } from '../../domain/agent.js';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../../integrations/mongo/stores/agent-turns.js';
 import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
 import { withHeartbeat } from './heartbeat.js';
+import { describeKnowledgeBase } from './what-can-i-do.js';
 
 export interface PrepareTurnInput {
   conversationId: string;
@@ -30,6 +31,11 @@ export interface PreparedTurn {
   sourceCount: number;
   /** The query searched (the question, or the question with the previous one's terms). */
   query: string;
+  /**
+   * For "what can you help me with?": the knowledge base's topics (a short list of titles),
+   * which the grounded path answers with directly and the tool loop may fetch itself.
+   */
+  overview?: string;
   durationMs: number;
 }
 
@@ -41,19 +47,26 @@ function storedQuery(callArguments: unknown): string | undefined {
   return typeof query === 'string' ? query : undefined;
 }
 
+function overviewId(turnId: string): string {
+  return `${turnId}:${PREPARE_STEP}:tool:1`;
+}
+
 export function createPrepareTurn(context: AgentContext) {
   const { collections, retriever, llm, settings } = context;
   return async function agentPrepareTurn(input: PrepareTurnInput): Promise<PreparedTurn> {
     const mode = resolveAgentMode(settings.mode, llm.provider);
     const id = `${input.turnId}:${PREPARE_STEP}:tool:0`;
     const stored = await collections.steps.findOne({ _id: id });
+    const capability = isCapabilityQuestion(input.question);
     if (stored?.kind === 'tool') {
+      const overview = await collections.steps.findOne({ _id: overviewId(input.turnId) });
       return {
         mode,
-        relevant: stored.sources.length > 0,
+        relevant: capability || stored.sources.length > 0,
         sourceCount: stored.sources.length,
         query: storedQuery(stored.call.arguments) ?? input.question,
         durationMs: stored.result.durationMs,
+        ...(overview?.kind === 'tool' ? { overview: overview.content } : {}),
       };
     }
     const started = Date.now();
@@ -139,6 +152,41 @@ export function createPrepareTurn(context: AgentContext) {
       'step',
       step,
     );
-    return { mode, relevant: relevance.relevant, sourceCount: sources.length, query, durationMs };
+    // "What can you help me with?" is about the knowledge base as a whole: the grounded path
+    // answers it with the index's topics (stored as a what_can_i_do step, so it is cited as a
+    // tool answer), the tool loop lets the model call that tool itself.
+    let overview: string | undefined;
+    if (capability && mode === 'grounded') {
+      overview = await describeKnowledgeBase(context.mongo);
+      await storeStep(collections, {
+        _id: overviewId(input.turnId),
+        turnId: input.turnId,
+        conversationId: input.conversationId,
+        step: PREPARE_STEP,
+        index: 1,
+        kind: 'tool',
+        call: {
+          id: `topics-${input.turnId.slice(0, 8)}`,
+          name: TOOL_NAMES.whatCanIDo,
+          arguments: {},
+        },
+        content: overview,
+        sources: [],
+        result: {
+          ok: true,
+          outcome: `${overview.split('\n').length - 1} topics`,
+          newSources: [],
+          durationMs: 0,
+        },
+      });
+    }
+    return {
+      mode,
+      relevant: capability || relevance.relevant,
+      sourceCount: sources.length,
+      query,
+      durationMs,
+      ...(overview === undefined ? {} : { overview }),
+    };
   };
 }

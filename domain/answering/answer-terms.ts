@@ -10,7 +10,8 @@ const SCAFFOLDING = new Set(
     'mean means meant me my should tell than use used uses using way ways would you your ' +
     'difference different between work works much many some such other more most very just ' +
     'not no never nor only own same so too our we us they them he she his her him one ' +
-    'please thing things get got make made us let lets want need'
+    'please thing things get got make made us let lets want need ' +
+    'summarize summarise summary notes note say says said tell write wrote knowledge base'
   ).split(' '),
 );
 

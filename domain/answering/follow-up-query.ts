@@ -9,9 +9,22 @@ const REFERRING =
 const STARTS_AS_FOLLOW_UP =
   /^\s*(and|but|or|so|also|what about|how about|then|why|why not|how come|really|ok|okay)\b/i;
 
+/**
+ * A follow-up names at most one thing of its own and either refers back ("it", "those") or
+ * opens like a continuation ("and", "why"); "And how do I water a bonsai?" stands alone.
+ */
 export function isFollowUp(question: string): boolean {
   const terms = answerTerms(question);
-  return terms.length <= 2 || REFERRING.test(question) || STARTS_AS_FOLLOW_UP.test(question);
+  if (terms.length === 0) return true;
+  return terms.length <= 1 && (REFERRING.test(question) || STARTS_AS_FOLLOW_UP.test(question));
+}
+
+const CAPABILITY =
+  /\b(what (topics|subjects|things)\b|what can you (do|help|answer|tell)|what do you know|help me with\b|what('s| is) in (my|the|your) (knowledge base|notes)|what (do|does) (my|the) (knowledge base|notes) (cover|contain|hold))/i;
+
+/** "What can you help me with?": answered from the index's topics, not from passages. */
+export function isCapabilityQuestion(question: string): boolean {
+  return CAPABILITY.test(question);
 }
 
 /** The question, with the previous question's terms added when it reads as a follow-up. */

@@ -69,7 +69,7 @@ export function createScriptedChatModel(options: { delayMs?: number } = {}): Scr
       if (!request.responseSchema)
         return response<T>({ text: `Summary: ${question?.content.slice(0, 80) ?? ''}` });
       const source = toolReplies
-        .map((message) => /<<<SOURCE \[(\d+)\] title="([^"]*)"/.exec(message.content))
+        .map((message) => /<<<SOURCE n="(\d+)" title="([^"]*)"/.exec(message.content))
         .find(Boolean);
       const topics = toolReplies.find((message) =>
         message.content.includes('I can answer questions about'),
