@@ -62,8 +62,8 @@ export function createPrepareTurn(context: AgentContext) {
       const overview = await collections.steps.findOne({ _id: overviewId(input.turnId) });
       return {
         mode,
-        relevant: capability || stored.sources.length > 0,
-        sourceCount: stored.sources.length,
+        relevant: capability || (stored.sources ?? []).length > 0,
+        sourceCount: (stored.sources ?? []).length,
         query: storedQuery(stored.call.arguments) ?? input.question,
         durationMs: stored.result.durationMs,
         ...(overview?.kind === 'tool' ? { overview: overview.content } : {}),

@@ -145,11 +145,13 @@ export function createToolStep(context: AgentContext) {
         record.kind === 'tool' && record._id !== id && callSignature(record.call) === signature,
     );
     if (repeated) {
+      // Records written by upsert may come back without an empty `sources` array.
+      const known = repeated.sources ?? [];
       ok = false;
       outcome = 'repeated call: not run again';
       content =
         `You already called ${input.call.name} with these arguments in this turn; its result is above` +
-        `${repeated.sources.length > 0 ? ` (sources ${repeated.sources.map((source) => `[${source.n}]`).join('')})` : ''}. ` +
+        `${known.length > 0 ? ` (sources ${known.map((source) => `[${source.n}]`).join('')})` : ''}. ` +
         'Do not call it again: answer now from the sources you have.';
     } else {
       try {

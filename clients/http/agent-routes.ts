@@ -60,6 +60,17 @@ export interface AgentApi {
   close(): Promise<void>;
 }
 
+/** The innermost cause's message: "Activity task failed" wraps the reason a user needs. */
+function innermostMessage(error: Error): string {
+  let current: unknown = error;
+  let message = error.message;
+  while (current instanceof Error && current.cause) {
+    current = current.cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}
+
 export function createAgentApi(config: Config, options: { taskQueue?: string } = {}): AgentApi {
   let client: Promise<Client> | undefined;
   let mongo: Promise<MongoDatabase> | undefined;
@@ -115,7 +126,7 @@ export function createAgentApi(config: Config, options: { taskQueue?: string } =
         } catch (error) {
           const message =
             error instanceof WorkflowUpdateFailedError
-              ? `The agent could not answer: ${(error.cause ?? error).message}`
+              ? `The agent could not answer: ${innermostMessage(error)}`
               : `The agent is unavailable: ${(error as Error).message}`;
           await recordTurnError(await database(), turnId, message).catch(() => undefined);
           throw new HttpError(error instanceof WorkflowUpdateFailedError ? 422 : 503, message);

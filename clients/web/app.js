@@ -84,7 +84,16 @@ function renderAnswer(element, turn) {
         })
         .join('')}</ol>`
     : '';
-  element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${sources}<button class="trace-toggle secondary" type="button" aria-expanded="false">Trace</button><div class="trace" hidden></div>`;
+  // How the answer was written, so a reader knows what to trust: quotes are the sources' own
+  // words (the model's answer did not check out), a decline means nothing relevant was found.
+  const kind =
+    turn.answerKind === 'extractive'
+      ? '<p class="answer-kind">Quoted from your sources: the model’s own answer could not be checked against them.</p>'
+      : turn.answerKind === 'declined'
+        ? '<p class="answer-kind">Nothing in your knowledge base matched this question.</p>'
+        : '';
+  element.dataset.answerKind = turn.answerKind ?? '';
+  element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${kind}${sources}<button class="trace-toggle secondary" type="button" aria-expanded="false">Trace</button><div class="trace" hidden></div>`;
 }
 
 // The trace beside an answer: built with the DOM API only (textContent), since span inputs and
@@ -333,9 +342,23 @@ async function ask(question) {
     renderAnswer(answerElement, turn);
     renderSteps(turn.steps);
   } catch (error) {
-    answerElement.classList.remove('pending');
+    // A real failure (the agent worker down, the database away): its reason, and a way to
+    // ask again without retyping the question.
+    answerElement.classList.remove('pending', 'streaming');
     answerElement.classList.add('error');
-    answerElement.textContent = error.message;
+    const reason = document.createElement('p');
+    reason.className = 'error-reason';
+    reason.textContent = error.message;
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'retry';
+    retry.textContent = 'Retry';
+    retry.addEventListener('click', () => {
+      answerElement.previousElementSibling?.remove();
+      answerElement.remove();
+      void ask(question);
+    });
+    answerElement.replaceChildren(reason, retry);
   } finally {
     streaming.abort();
     await stream;

@@ -73,7 +73,13 @@ export function renderMarkdown(markdown, options = {}) {
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     const bullet = /^\s*[-*+]\s+(.*)$/.exec(line);
     const numbered = /^\s*\d+[.)]\s+(.*)$/.exec(line);
-    if (heading) {
+    const quote = /^>\s?(.*)$/.exec(line);
+    if (quote) {
+      // Quotes of the sources (the extractive answer): one blockquote per quoted line.
+      flushParagraph();
+      closeList();
+      html.push(`<blockquote>${inline(escapeHtml(quote[1]), options)}</blockquote>`);
+    } else if (heading) {
       flushParagraph();
       closeList();
       const level = Math.min(6, heading[1].length + 2);

@@ -11,6 +11,8 @@ export const EXTRACTIVE_LEAD = 'From your knowledge base (quoted from the source
 export interface QuotedSentence {
   text: string;
   n: number;
+  /** Distinct question terms the sentence holds. */
+  matched: number;
   score: number;
 }
 
@@ -28,7 +30,7 @@ export function rankSentences(question: string, passages: Passage[]): QuotedSent
       const matched = new Set(words.filter((word) => terms.has(word))).size;
       if (matched === 0) continue;
       // Matches count most; a passage's retrieval rank and a sentence's brevity break ties.
-      ranked.push({ text, n: passage.n, score: matched - rank * 0.1 - words.length / 1000 });
+      ranked.push({ text, n: passage.n, matched, score: matched - rank * 0.1 - words.length / 1000 });
     }
   });
   return ranked.sort((a, b) => b.score - a.score);
@@ -43,7 +45,10 @@ function clip(text: string): string {
 /** Up to `maxQuotes` quoted sentences, in passage order, each with its [n]; '' if none match. */
 export function extractiveAnswer(question: string, passages: Passage[], maxQuotes = 3): string {
   const chosen: QuotedSentence[] = [];
-  for (const sentence of rankSentences(question, passages)) {
+  const ranked = rankSentences(question, passages);
+  // A sentence with half the terms of the best one still helps; one stray word does not.
+  const best = ranked[0]?.matched ?? 0;
+  for (const sentence of ranked.filter((candidate) => candidate.matched * 2 >= best)) {
     if (chosen.some((other) => other.text === sentence.text)) continue;
     chosen.push(sentence);
     if (chosen.length === maxQuotes) break;

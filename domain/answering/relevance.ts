@@ -1,21 +1,45 @@
 // Whether retrieval found anything about the question. Search always returns its best k, even
 // for a question the knowledge base knows nothing of, and ranking scores (RRF, BM25) are not
 // comparable across queries; so the test is on the passages themselves: the share of the
-// question's meaning-bearing terms that the best passage (title included) contains.
+// question's meaning-bearing terms that stand together in one place of one passage (its title
+// plus a few consecutive sentences). Together matters: "feature" in one paragraph and
+// "pipeline" in another do not make a passage about feature pipelines.
 import { answerTerms } from './answer-terms.js';
 import type { Passage } from './passage.js';
+import { splitSentences } from './sentences.js';
 
-/** Share of the question's terms one passage must hold for the question to count as covered. */
-export const DEFAULT_MIN_COVERAGE = 0.5;
+/** Share of the question's terms one place must hold for the question to count as covered. */
+export const DEFAULT_MIN_COVERAGE = 0.6;
+/** Consecutive sentences that count as one place. */
+const WINDOW_SENTENCES = 3;
 
 export interface Relevance {
   relevant: boolean;
-  /** The best passage's share of the question's terms (0-1). */
+  /** The best place's share of the question's terms (0-1). */
   coverage: number;
   /** Question terms found in no passage: what the knowledge base seems to lack. */
   missingTerms: string[];
   /** The passages in retrieval order, less those that hold none of the question's terms. */
   passages: Passage[];
+}
+
+function bestWindowCoverage(
+  terms: string[],
+  passage: Passage,
+): { coverage: number; found: Set<string> } {
+  const title = new Set(answerTerms(passage.title));
+  const sentences = splitSentences(passage.text).map((sentence) => new Set(answerTerms(sentence)));
+  const found = new Set<string>();
+  let best = 0;
+  for (let start = 0; start < Math.max(1, sentences.length - WINDOW_SENTENCES + 1); start++) {
+    const window = sentences.slice(start, start + WINDOW_SENTENCES);
+    const present = terms.filter(
+      (term) => title.has(term) || window.some((sentence) => sentence.has(term)),
+    );
+    for (const term of present) found.add(term);
+    best = Math.max(best, present.length / terms.length);
+  }
+  return { coverage: best, found };
 }
 
 export function judgeRelevance(
@@ -31,18 +55,14 @@ export function judgeRelevance(
       missingTerms: [],
       passages,
     };
-  const scored = passages.map((passage) => {
-    const present = new Set(answerTerms(`${passage.title}\n${passage.text}`));
-    const found = terms.filter((term) => present.has(term));
-    return { passage, found, coverage: found.length / terms.length };
-  });
-  const foundAnywhere = new Set(scored.flatMap((entry) => entry.found));
+  const scored = passages.map((passage) => ({ passage, ...bestWindowCoverage(terms, passage) }));
+  const foundAnywhere = new Set(scored.flatMap((entry) => [...entry.found]));
   const best = scored.reduce((max, entry) => Math.max(max, entry.coverage), 0);
   return {
     relevant: best >= minCoverage,
     coverage: best,
     missingTerms: terms.filter((term) => !foundAnywhere.has(term)),
     // Retrieval order stays: it already weighs rare terms and meaning.
-    passages: scored.filter((entry) => entry.found.length > 0).map((entry) => entry.passage),
+    passages: scored.filter((entry) => entry.found.size > 0).map((entry) => entry.passage),
   };
 }

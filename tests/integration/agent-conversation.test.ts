@@ -103,6 +103,43 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     assert.deepEqual(result.sources, []);
   });
 
+  it('an identical tool call repeated in a turn is not run again, and the model must answer', async () => {
+    const before = llm.calls.length;
+    const result = await askQuestion(client, config, {
+      question: 'Why do you repeat the sourdough starter search?',
+      taskQueue,
+    });
+    const searches = result.steps.filter(
+      (step) => step.kind === 'tool' && step.name === 'search_knowledge_base',
+    );
+    // Retrieval first, the model's own search, then its repeat, which is refused.
+    assert.equal(searches.length, 3, JSON.stringify(result.steps));
+    assert.equal(searches[2]?.ok, false);
+    assert.match(searches[2]?.outcome ?? '', /repeated call: not run again/);
+    const calls = llm.calls.slice(before);
+    const told = calls
+      .at(-1)!
+      .messages.find(
+        (message) => message.role === 'tool' && message.content.includes('Do not call it again'),
+      );
+    assert.ok(told, 'the model was told it already has the result');
+    // The next step offered no tools: the model had to answer.
+    assert.equal(calls.at(-1)!.tools, undefined);
+    assert.equal(result.sources[0]?.url, 'https://notes.example.test/sourdough');
+  });
+
+  it('a model that fails mid-turn ends the turn with quotes of the sources, not a failure', async () => {
+    const result = await askQuestion(client, config, {
+      question: 'After the crash, how often do I feed the sourdough starter?',
+      taskQueue,
+    });
+    assert.equal(result.answerKind, 'extractive');
+    assert.match(result.answer, /“Feed the sourdough starter twice a day[^”]*” \[1\]/);
+    assert.equal(result.sources[0]?.url, 'https://notes.example.test/sourdough');
+    const failed = result.steps.find((step) => step.kind === 'model' && !step.ok);
+    assert.match(failed?.outcome ?? '', /the model process crashed/);
+  });
+
   it('a tool error goes back to the model and the turn still answers', async () => {
     const result = await askQuestion(client, config, {
       question: 'Use the broken tool, then tell me about Temporal workflows',

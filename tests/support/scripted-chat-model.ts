@@ -29,7 +29,8 @@ function response<T>(partial: Partial<ChatResponse<T>>): ChatResponse<T> {
 }
 
 /**
- * Rules: a question containing "topics" calls what_can_i_do, "summarize" calls summarize on [1],
+ * Rules: a question containing "crash" fails every call (a model that died mid-turn), "repeat"
+ * calls the same search again and again while tools are offered, "topics" calls what_can_i_do, "summarize" calls summarize on [1],
  * "broken tool" calls a tool that does not exist, "garbled" fails the final answer's schema as a
  * small model running out of tokens does; then it answers from the first source it was
  * shown, citing it as [n], or says the knowledge base has no answer.
@@ -55,7 +56,11 @@ export function createScriptedChatModel(options: { delayMs?: number } = {}): Scr
           toolCalls: [{ id: `call-${calls.length}`, name, arguments: args } satisfies ToolCall],
           finishReason: 'tool_calls',
         });
+      if (askedFor('crash'))
+        throw new SecondBrainError('permanent', 'scripted: the model process crashed');
       if (request.tools) {
+        if (askedFor('repeat'))
+          return call('search_knowledge_base', { query: 'sourdough starter' });
         if (askedFor('topics') && !called('what_can_i_do')) return call('what_can_i_do', {});
         if (askedFor('summarize') && !called('summarize'))
           return call('summarize', { sources: [1] });
