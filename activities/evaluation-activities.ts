@@ -31,6 +31,7 @@ import { EVALUATION_REPORT_FILES, runPrefix } from '../domain/storage-layout.js'
 import { errorMessage } from '../domain/tracing.js';
 import type { EvaluateInput } from '../domain/workflow-inputs.js';
 import { createEvaluationScorer } from '../integrations/evaluation/evaluation-metrics.js';
+import { scoreAnswer } from '../domain/answering/answer-metrics.js';
 import {
   evaluationCollections,
   findEvaluationDataset,
@@ -51,6 +52,63 @@ import { SERVING_STATE_ID, type RagServingState } from '../integrations/search/r
 const HEARTBEAT_MS = 5_000;
 /** Evaluation conversations complete soon after their one question. */
 const EVALUATION_CONVERSATION_IDLE_MINUTES = 1;
+
+/**
+ * The answer benchmark's metrics for one answer: grounded (needs labelled documents), citation
+ * precision (needs citations) and declined-when-unanswerable (needs an unanswerable item).
+ */
+function deterministicScores(
+  item: EvaluationItem,
+  result: EvaluationResultRecord,
+  retrieved: { n: number; documentId: string; text: string }[],
+): Pick<ItemScores, 'grounded' | 'citation_precision' | 'declined_when_unanswerable'> {
+  const cited = (result.sources ?? []).map((source) => ({
+    n: source.n,
+    url: source.url,
+    documentId: source.documentId,
+    text: retrieved.find((candidate) => candidate.n === source.n)?.text ?? '',
+  }));
+  const score = scoreAnswer(
+    {
+      id: item.id,
+      question: item.question,
+      answerPages: item.unanswerable ? [] : item.sourceDocumentIds,
+      keyTerms: item.keyTerms ?? [],
+    },
+    { answer: result.answer ?? '', answerKind: result.answerKind ?? 'model', sources: cited },
+  );
+  // Without key terms, citing a labelled document is what grounded means.
+  const groundedWithoutTerms = item.keyTerms?.length
+    ? score.grounded
+    : score.answered &&
+      cited.some((source) => item.sourceDocumentIds.includes(source.documentId ?? ''));
+  return {
+    grounded:
+      item.unanswerable || item.sourceDocumentIds.length === 0
+        ? null
+        : {
+            value: groundedWithoutTerms ? 1 : 0,
+            reason: groundedWithoutTerms
+              ? 'cites a labelled document'
+              : score.answered
+                ? 'cites no labelled document, or says none of the key terms'
+                : 'declined',
+          },
+    citation_precision:
+      score.citationPrecision === null
+        ? null
+        : {
+            value: score.citationPrecision,
+            reason: `${Math.round(score.citationPrecision * cited.length)} of ${cited.length} cited passage(s) support a sentence citing them`,
+          },
+    declined_when_unanswerable: item.unanswerable
+      ? {
+          value: score.declinedCorrectly ? 1 : 0,
+          reason: score.declinedCorrectly ? 'declined' : 'answered a question it cannot answer',
+        }
+      : null,
+  };
+}
 
 export interface EvaluationMetricsResult {
   runId: string;
@@ -371,6 +429,7 @@ export function createEvaluationActivities(dependencies: {
           ),
         );
         record.answer = turn.answer;
+        record.answerKind = turn.answerKind ?? 'model';
         record.sources = turn.sources.map((source) => ({
           n: source.n,
           url: source.url,
@@ -434,6 +493,7 @@ export function createEvaluationActivities(dependencies: {
           () => context.heartbeat(),
         ),
       );
+      Object.assign(scores, deterministicScores(item, result, sources));
       const trace = await db
         .collection<{ _id: string; type: string; turnId?: string }>(COLLECTIONS.traces)
         .findOne({ type: 'trace', turnId: result.turnId });

@@ -15,6 +15,10 @@ export const evaluationItemSchema = z
     referenceAnswer: z.string().max(10_000).optional(),
     /** Documents that answer the question: retrieval recall@k and MRR are computed when set. */
     sourceDocumentIds: z.array(z.string().min(1)).max(50).default([]),
+    /** Terms an answer must contain one of to count as grounded (case-insensitive). */
+    keyTerms: z.array(z.string().trim().min(1).max(200)).max(20).optional(),
+    /** The knowledge base cannot answer it: the right answer is a decline. */
+    unanswerable: z.boolean().optional(),
   })
   .strict();
 
@@ -31,6 +35,9 @@ export function evaluationDatasetVersion(items: readonly EvaluationItem[]): stri
     question: item.question,
     referenceAnswer: item.referenceAnswer ?? null,
     sourceDocumentIds: [...item.sourceDocumentIds].sort(),
+    // Only when set, so the versions of datasets made before these fields stay the same.
+    ...(item.keyTerms && item.keyTerms.length > 0 ? { keyTerms: [...item.keyTerms].sort() } : {}),
+    ...(item.unanswerable ? { unanswerable: true } : {}),
   }));
   return `v-${createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12)}`;
 }
@@ -44,6 +51,13 @@ export const METRICS = {
   summary_density_judge: { label: 'Summary density (LLM judge)', higherIsBetter: true },
   recall_at_k: { label: 'Retrieval recall@k', higherIsBetter: true },
   mrr: { label: 'Retrieval MRR', higherIsBetter: true },
+  // Deterministic (domain/answering/answer-metrics.ts): meaningful whatever the judge.
+  grounded: {
+    label: 'Grounded (cites the labelled document, says a key term)',
+    higherIsBetter: true,
+  },
+  citation_precision: { label: 'Citation precision', higherIsBetter: true },
+  declined_when_unanswerable: { label: 'Declined when unanswerable', higherIsBetter: true },
 } as const;
 
 export type MetricName = keyof typeof METRICS;

@@ -30,7 +30,12 @@ export function rankSentences(question: string, passages: Passage[]): QuotedSent
       const matched = new Set(words.filter((word) => terms.has(word))).size;
       if (matched === 0) continue;
       // Matches count most; a passage's retrieval rank and a sentence's brevity break ties.
-      ranked.push({ text, n: passage.n, matched, score: matched - rank * 0.1 - words.length / 1000 });
+      ranked.push({
+        text,
+        n: passage.n,
+        matched,
+        score: matched - rank * 0.1 - words.length / 1000,
+      });
     }
   });
   return ranked.sort((a, b) => b.score - a.score);

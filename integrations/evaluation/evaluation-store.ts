@@ -2,6 +2,7 @@
 // `<name>@<version>` (the version derives from the items, so saving the same questions twice
 // is one version); results are keyed by (run, item) and runs by their id, so every write is an
 // idempotent upsert. FerretDB v1 subset: plain finds, sorts and upserts.
+import type { AnswerKind } from '../../domain/agent.js';
 import type { Collection, Db } from 'mongodb';
 import {
   evaluationDatasetVersion,
@@ -36,6 +37,8 @@ export interface EvaluationResultRecord {
   turnId: string;
   conversationId: string;
   answer?: string;
+  /** How the agent wrote it (model, quotes, declined); absent on runs before the field. */
+  answerKind?: AnswerKind;
   sources?: { n: number; url: string; title: string; documentId?: string }[];
   /** The agent could not answer (the turn failed): no scores. */
   answerError?: string;
