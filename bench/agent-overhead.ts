@@ -56,7 +56,12 @@ async function main(): Promise<void> {
   });
   const config = {
     ...infrastructure.config,
-    agent: { ...infrastructure.config.agent, mode: 'tools' as const, maxSteps: 4, turnsPerRun: 500 },
+    agent: {
+      ...infrastructure.config.agent,
+      mode: 'tools' as const,
+      maxSteps: 4,
+      turnsPerRun: 500,
+    },
   };
   const mongo = await connectMongo(config.mongodb);
   try {
