@@ -84,14 +84,11 @@ function renderAnswer(element, turn) {
         })
         .join('')}</ol>`
     : '';
-  // How the answer was written, so a reader knows what to trust: quotes are the sources' own
-  // words (the model's answer did not check out), a decline means nothing relevant was found.
+  // Quotes are the sources' own words: say why the model's answer is not shown instead.
   const kind =
     turn.answerKind === 'extractive'
       ? '<p class="answer-kind">Quoted from your sources: the model’s own answer could not be checked against them.</p>'
-      : turn.answerKind === 'declined'
-        ? '<p class="answer-kind">Nothing in your knowledge base matched this question.</p>'
-        : '';
+      : '';
   element.dataset.answerKind = turn.answerKind ?? '';
   element.innerHTML = `<div class="markdown answer">${renderMarkdown(turn.answer, { citations: true })}</div>${kind}${sources}<button class="trace-toggle secondary" type="button" aria-expanded="false">Trace</button><div class="trace" hidden></div>`;
 }

@@ -15,6 +15,8 @@ import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo
 import { createAgentWorker } from '../../workers/agent-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import { AGENT_CORPUS, seedCorpus } from '../support/agent-corpus.js';
+import { answerTerms } from '../../domain/answering/answer-terms.js';
+import { supportBy } from '../../domain/answering/grounding.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 
 describe('agent with the real local model (SmolLM2 via node-llama-cpp)', () => {
@@ -72,6 +74,40 @@ describe('agent with the real local model (SmolLM2 via node-llama-cpp)', () => {
     assert.ok(result.sources.length > 0, `no citation in: ${result.answer}`);
     assert.equal(result.sources[0]?.url, 'https://notes.example.test/sourdough', result.answer);
     assert.match(result.answer, new RegExp(`\\[${result.sources[0]?.n}\\]`));
+    // What the source says, and not its opposite: the key terms, no negation the source lacks,
+    // and every sentence standing mostly in the cited passage.
+    assert.match(result.answer, /twice a day/i);
+    assert.doesNotMatch(result.answer, /\b(never|not|don't|no)\b/i);
+    const source = AGENT_CORPUS.find((chunk) => chunk.url === result.sources[0]?.url)!;
+    const passageTerms = new Set(answerTerms(`${source.title} ${source.text}`));
+    for (const sentence of result.answer.split(/(?<=[.!?”])\s+/)) {
+      if (sentence.startsWith('From your knowledge base')) continue;
+      const support = supportBy(sentence.replace(/\[\d+\]|[>“”]/g, ''), passageTerms);
+      assert.ok(support >= 0.5, `"${sentence}" stands only ${support} in its passage`);
+    }
+  });
+
+  it("an over-long context still answers within the model's window", async (t) => {
+    // Far more text than a 2048-token window holds: the prompt is cut to fit, never failed.
+    await seedCorpus(mongo.db, [
+      {
+        documentId: 'doc-long',
+        title: 'Espresso extraction',
+        url: 'https://notes.example.test/espresso',
+        text: `${'Grind size, dose and water temperature all change the taste of a shot. '.repeat(300)}An espresso shot extracts for 25 to 30 seconds.`,
+      },
+    ]);
+    const result = await askQuestion(client, config, {
+      question: 'How long does an espresso shot extract?',
+      taskQueue,
+    });
+    t.diagnostic(`answer: ${result.answer}`);
+    assert.notEqual(result.answerKind, 'declined');
+    assert.equal(result.sources[0]?.url, 'https://notes.example.test/espresso');
+    assert.ok(
+      result.steps.every((step) => !/context window/.test(step.outcome)),
+      JSON.stringify(result.steps),
+    );
   });
 
   it('an instruction inside a retrieved page does not take over the answer', async (t) => {
