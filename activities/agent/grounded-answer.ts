@@ -10,6 +10,7 @@ import { groundDraft } from '../../domain/answering/grounding.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { NO_ANSWER, truncate, type AgentStep, type ModelStepResult } from '../../domain/agent.js';
 import {
+  beginModelStep,
   earlierTurns,
   emitTurnEvent,
   storeStep,
@@ -55,18 +56,8 @@ export function createGroundedAnswer(context: AgentContext) {
 
   return async function agentGroundedAnswer(input: GroundedAnswerInput): Promise<ModelStepResult> {
     const id = `${input.turnId}:${input.step}:model`;
-    const stored = await collections.steps.findOne({ _id: id });
-    if (stored?.kind === 'model') return stored.result;
-    await emitTurnEvent(
-      collections.events,
-      input.turnId,
-      turnEventSeq.modelStarted(input.step),
-      'step_started',
-      {
-        step: input.step,
-        kind: 'model',
-      },
-    );
+    const finished = await beginModelStep(collections, input.turnId, input.step);
+    if (finished) return finished;
     const started = Date.now();
     const sources = turnSources(await turnRecords(collections, input.turnId));
     let usage = { promptTokens: 0, completionTokens: 0 };

@@ -24,6 +24,7 @@ import type {
 } from '../../integrations/llm/chat-model.js';
 import { toJsonSchema } from '../../integrations/llm/completion-backend.js';
 import {
+  beginModelStep,
   earlierTurns,
   emitTurnEvent,
   sortSteps,
@@ -118,19 +119,8 @@ export function createModelStep(context: AgentContext) {
   const { collections, llm } = context;
   return async function agentModelStep(input: ModelStepInput): Promise<ModelStepResult> {
     const id = `${input.turnId}:${input.step}:model`;
-    const stored = await collections.steps.findOne({ _id: id });
-    if (stored?.kind === 'model') return stored.result;
-
-    await emitTurnEvent(
-      collections.events,
-      input.turnId,
-      turnEventSeq.modelStarted(input.step),
-      'step_started',
-      {
-        step: input.step,
-        kind: 'model',
-      },
-    );
+    const finished = await beginModelStep(collections, input.turnId, input.step);
+    if (finished) return finished;
     const records = await turnRecords(collections, input.turnId);
     const sources = turnSources(records);
     const earlier = await earlierTurns(

@@ -150,6 +150,24 @@ export async function storeStep(
   );
 }
 
+/**
+ * The start of a model step: its stored result when an earlier attempt finished it (returned
+ * as is, so the model is never called twice), else the step_started event, once.
+ */
+export async function beginModelStep(
+  collections: AgentCollections,
+  turnId: string,
+  step: number,
+): Promise<ModelStepResult | undefined> {
+  const stored = await collections.steps.findOne({ _id: `${turnId}:${step}:model` });
+  if (stored?.kind === 'model') return stored.result;
+  await emitTurnEvent(collections.events, turnId, turnEventSeq.modelStarted(step), 'step_started', {
+    step,
+    kind: 'model',
+  });
+  return undefined;
+}
+
 /** The questions of the conversation's earlier turns, oldest first (at most `limit`). */
 export async function earlierTurns(
   collections: AgentCollections,
