@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isLoopbackHost } from '../domain/address-ranges.js';
 import { AGENT_MODES, type AgentMode } from '../domain/answering/agent-mode.js';
 import { DEFAULT_MIN_COVERAGE } from '../domain/answering/relevance.js';
 
@@ -79,6 +80,22 @@ export const environmentSchema = z.object({
   SERVE_HOST: z.string().min(1).default('127.0.0.1'),
   SERVE_PORT: port.default(3000),
   API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  // Host names (besides the bound address, and localhost when it is loopback) that requests may
+  // name in their Host header, e.g. a reverse proxy's name; anything else is refused, so a web
+  // page cannot reach the API through DNS rebinding.
+  SERVE_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  // Live-answer streams (server-sent events): at most this many open at once, each closed
+  // after this many seconds (a client reconnects and resumes from the durable events).
+  SERVE_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(32),
+  SERVE_EVENT_STREAM_SECS: z.coerce.number().int().min(1).max(3_600).default(300),
   // Notion: the integration token (a secret, never logged), the databases to collect, the API's
   // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
   NOTION_TOKEN: optionalString,
@@ -254,6 +271,10 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly apiToken: string | undefined;
+    /** Extra names the Host header may carry. */
+    readonly allowedHosts: readonly string[];
+    readonly maxEventStreams: number;
+    readonly eventStreamMs: number;
   };
   readonly notion: {
     /** The integration token; a secret: never log it or put it in workflow history. */
@@ -382,9 +403,7 @@ export function loadConfig(
     );
   }
   const env = parsed.data;
-  const loopbackHost =
-    env.SERVE_HOST === 'localhost' || env.SERVE_HOST === '::1' || env.SERVE_HOST.startsWith('127.');
-  if (!loopbackHost && !env.API_TOKEN) {
+  if (!isLoopbackHost(env.SERVE_HOST) && !env.API_TOKEN) {
     throw new ConfigError([
       `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
     ]);
@@ -427,7 +446,14 @@ export function loadConfig(
       localPort: env.LOCAL_S3_PORT,
     },
     rag: { searchBackend: env.RAG_SEARCH_BACKEND, atlasFusion: env.RAG_ATLAS_FUSION },
-    serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
+    serve: {
+      host: env.SERVE_HOST,
+      port: env.SERVE_PORT,
+      apiToken: env.API_TOKEN,
+      allowedHosts: env.SERVE_ALLOWED_HOSTS,
+      maxEventStreams: env.SERVE_MAX_EVENT_STREAMS,
+      eventStreamMs: env.SERVE_EVENT_STREAM_SECS * 1000,
+    },
     notion: {
       token: env.NOTION_TOKEN,
       databaseIds: env.NOTION_DATABASE_IDS,

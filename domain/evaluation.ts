@@ -5,6 +5,7 @@
 // Moderation) run in integrations/evaluation/.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { fenceUntrusted, untrustedTextRule } from './untrusted-text.js';
 
 export const evaluationItemSchema = z
   .object({
@@ -154,7 +155,7 @@ export function densityJudgeMessages(
 }
 
 // Starter questions: one per sampled chunk, written by the chat model.
-export const STARTER_PROMPT_VERSION = 'starter-question-v1';
+export const STARTER_PROMPT_VERSION = 'starter-question-v2';
 
 export const starterQuestionSchema = z.object({
   question: z.string().min(8).max(200),
@@ -168,11 +169,12 @@ export function starterQuestionMessages(
     {
       role: 'system',
       content:
-        'You write one question that the given note answers. The question must be specific, stand alone, and end with a question mark.',
+        'You write one question that the given note answers. The question must be specific, stand alone, and end with a question mark. ' +
+        untrustedTextRule('NOTE'),
     },
     {
       role: 'user',
-      content: `Note title: ${title.slice(0, 120)}\n\nNote:\n${text.slice(0, 1_200)}\n\nWrite one question this note answers, as JSON.`,
+      content: `${fenceUntrusted('NOTE', text.slice(0, 1_200), { title: title.slice(0, 120) })}\n\nWrite one question this note answers, as JSON.`,
     },
   ];
 }

@@ -1,6 +1,7 @@
 // URL canonicalization and cross-document link deduplication for the ETL. Pure: no I/O.
 // Two links that a reader would call "the same page" must map to one canonical string, so the
 // page is crawled once and gets one stable document id (documentIdForUrl of the canonical URL).
+import { MAX_URL_CHARS } from './bounded-text.js';
 
 /** Query parameters that only track the visitor; they never change the page served. */
 const TRACKING_PARAMETER_PATTERNS: RegExp[] = [
@@ -27,6 +28,8 @@ export function canonicalizeUrl(raw: string, base?: string): string | undefined 
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   if (url.hostname === '') return undefined;
+  // Longer links are refused rather than cut: heartbeats and failure reports carry URLs.
+  if (url.toString().length > MAX_URL_CHARS) return undefined;
   url.hash = '';
   url.username = '';
   url.password = '';

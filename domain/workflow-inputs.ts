@@ -160,10 +160,18 @@ export const etlInputSchema = z
         maxPageBytes: z.number().int().min(1_024).max(100_000_000).default(5_000_000),
         maxRedirects: z.number().int().min(0).max(20).default(5),
         respectRobotsTxt: z.boolean().default(true),
-        /** Hosts that may be crawled even when they resolve to loopback or private addresses. */
+        /**
+         * Hosts that may be crawled even when they resolve to loopback or private addresses:
+         * `host` (every port) or `host:port` (that port only).
+         */
         allowedHosts: z.array(z.string().min(1)).max(100).default([]),
-        /** URLs per crawl activity: the unit of retry, heartbeat and progress. */
-        batchSize: z.number().int().min(1).max(2_000).default(100),
+        /** Time budget of one page's DOM extraction, on a worker thread. */
+        extractionTimeoutSecs: z.number().int().min(1).max(300).default(20),
+        /**
+         * URLs per crawl activity: the unit of retry, heartbeat and progress. At most 500, so
+         * the heartbeat (one bounded entry per URL) stays far below the server's 2 MB limit.
+         */
+        batchSize: z.number().int().min(1).max(500).default(100),
         /** Crawl activities run at once (politeness limits apply per activity). */
         parallelBatches: z.number().int().min(1).max(16).default(1),
       })

@@ -28,6 +28,7 @@ export function registerServeCommand(program: Command): void {
         port: config.serve.port,
         routes: createRoutes(config, agent),
         bearerToken: config.serve.apiToken,
+        allowedHostNames: config.serve.allowedHosts,
       });
       note(`Serving on ${server.url} (chat UI at ${server.url}/, API under ${server.url}/api/)`);
       if (config.temporal.encryptionKey) {

@@ -125,6 +125,7 @@ export function registerStartCommand(program: Command): void {
           port: config.serve.port,
           routes: createRoutes(config, agentApi),
           bearerToken: config.serve.apiToken,
+          allowedHostNames: config.serve.allowedHosts,
         });
         note('');
         note(`Second Brain: ${started.server.url}`);

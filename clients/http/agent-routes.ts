@@ -3,6 +3,7 @@
 // they are away. Bodies are validated with zod; answers stream as server-sent events read from
 // the `turn_events` collection the agent's activities write.
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
@@ -53,7 +54,6 @@ export const askRequestSchema = z
   .strict();
 
 const POLL_MS = 200;
-const STREAM_LIMIT_MS = 15 * 60_000;
 
 export interface AgentApi {
   routes: Route[];
@@ -74,6 +74,8 @@ function innermostMessage(error: Error): string {
 export function createAgentApi(config: Config, options: { taskQueue?: string } = {}): AgentApi {
   let client: Promise<Client> | undefined;
   let mongo: Promise<MongoDatabase> | undefined;
+  // Each open stream polls MongoDB every POLL_MS: their number and lifetime are bounded.
+  let openStreams = 0;
   const temporal = () => {
     client ??= connectClient(config).catch((error: unknown) => {
       client = undefined;
@@ -197,44 +199,61 @@ export function createAgentApi(config: Config, options: { taskQueue?: string } =
       path: '/api/turns/:turnId/events',
       async handle({ params, request, response }) {
         const turnId = idSchema.parse(params.turnId);
-        const db = await database();
-        let lastSeq = Number(request.headers['last-event-id'] ?? -1);
-        if (!Number.isFinite(lastSeq)) lastSeq = -1;
-        response.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        response.write(': stream open\n\n');
-        let closed = false;
-        request.once('close', () => (closed = true));
-        const deadline = Date.now() + STREAM_LIMIT_MS;
-        // Tokens as they are generated (the side channel), until the final answer's pieces start.
-        let liveText = '';
-        let answerStarted = false;
-        while (!closed && Date.now() < deadline) {
-          const live = answerStarted ? undefined : await readLiveText(db, turnId);
-          if (live && live.text !== liveText) {
-            liveText = live.text;
-            // No id: a reconnecting client resumes from the durable events, not from tokens.
-            response.write(`event: answer_live\ndata: ${JSON.stringify(live)}\n\n`);
-          }
-          const events = await readTurnEvents(db, turnId, lastSeq);
-          for (const event of events) {
-            lastSeq = event.seq;
-            if (event.type === 'answer_delta' || event.type === 'done') answerStarted = true;
-            response.write(
-              `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`,
-            );
-            if (event.type === 'done' || event.type === 'error') closed = true;
-          }
-          if (!closed) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        if (openStreams >= config.serve.maxEventStreams) {
+          response.setHeader('retry-after', '5');
+          throw new HttpError(429, `Too many open event streams (${openStreams})`);
         }
-        response.end();
+        openStreams++;
+        try {
+          await streamTurnEvents(turnId, request, response);
+        } finally {
+          openStreams--;
+        }
       },
     },
   ];
+
+  async function streamTurnEvents(
+    turnId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const db = await database();
+    let lastSeq = Number(request.headers['last-event-id'] ?? -1);
+    if (!Number.isFinite(lastSeq)) lastSeq = -1;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(': stream open\n\n');
+    let closed = false;
+    request.once('close', () => (closed = true));
+    const deadline = Date.now() + config.serve.eventStreamMs;
+    // Tokens as they are generated (the side channel), until the final answer's pieces start.
+    let liveText = '';
+    let answerStarted = false;
+    while (!closed && Date.now() < deadline) {
+      const live = answerStarted ? undefined : await readLiveText(db, turnId);
+      if (live && live.text !== liveText) {
+        liveText = live.text;
+        // No id: a reconnecting client resumes from the durable events, not from tokens.
+        response.write(`event: answer_live\ndata: ${JSON.stringify(live)}\n\n`);
+      }
+      const events = await readTurnEvents(db, turnId, lastSeq);
+      for (const event of events) {
+        lastSeq = event.seq;
+        if (event.type === 'answer_delta' || event.type === 'done') answerStarted = true;
+        response.write(
+          `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`,
+        );
+        if (event.type === 'done' || event.type === 'error') closed = true;
+      }
+      if (!closed) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    response.end();
+  }
 
   return {
     routes,

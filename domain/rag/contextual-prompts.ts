@@ -1,7 +1,9 @@
 // Prompts of contextual retrieval. `simple` asks once per document for a TL;DR that is prepended
 // to each of its chunks; `full` follows Anthropic's contextual retrieval: the model reads the
 // whole document and the chunk and writes a short context that situates the chunk, which is
-// prepended before embedding and BM25 indexing.
+// prepended before embedding and BM25 indexing. Document and chunk are crawled text, so both
+// travel in untrusted-text fences (domain/untrusted-text.ts).
+import { fenceUntrusted, untrustedTextRule } from '../untrusted-text.js';
 
 export const CONTEXTUAL_MODES = ['none', 'simple', 'full'] as const;
 export type ContextualMode = (typeof CONTEXTUAL_MODES)[number];
@@ -18,8 +20,9 @@ export function documentSummaryPrompt(title: string, document: string): PromptMe
   return {
     system:
       'You write one- or two-sentence TL;DRs of documents for a search index. Name the subject, ' +
-      'the key entities and what the document is for. Reply with the TL;DR only.',
-    user: `Title: ${title}\n\n<document>\n${document}\n</document>\n\nWrite the TL;DR of this document.`,
+      'the key entities and what the document is for. Reply with the TL;DR only. ' +
+      untrustedTextRule('DOCUMENT'),
+    user: `${fenceUntrusted('DOCUMENT', document, { title })}\n\nWrite the TL;DR of this document.`,
   };
 }
 
@@ -28,10 +31,11 @@ export function chunkContextPrompt(title: string, document: string, chunk: strin
     system:
       'You situate an excerpt within its document so that a search engine can find it. Reply with ' +
       'one or two sentences of context only: what the document is, and where this excerpt fits ' +
-      'in it (section, subject, entities it refers to). Do not repeat the excerpt.',
+      'in it (section, subject, entities it refers to). Do not repeat the excerpt. ' +
+      `${untrustedTextRule('DOCUMENT')} ${untrustedTextRule('CHUNK')}`,
     user:
-      `Title: ${title}\n\n<document>\n${document}\n</document>\n\n` +
-      `The excerpt to situate:\n<chunk>\n${chunk}\n</chunk>\n\nWrite the short context for this excerpt.`,
+      `${fenceUntrusted('DOCUMENT', document, { title })}\n\n` +
+      `The excerpt to situate:\n${fenceUntrusted('CHUNK', chunk)}\n\nWrite the short context for this excerpt.`,
   };
 }
 

@@ -4,20 +4,22 @@
 // otherwise crawl nothing. Results are streamed to `onOutcome` as they come, so the caller can
 // store each page at once and heartbeat its progress.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
 import contentType from 'content-type';
-import { extractPage, decodeHtml } from './content-extraction.js';
+import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
+import { decodeHtml } from './content-extraction.js';
+import { ExtractionTimeoutError, ExtractionWorker } from './extraction-worker.js';
+import { createGuardedAgents } from './guarded-agent.js';
 import { HostLimiter } from './host-limiter.js';
-import {
-  assertUrlAllowed,
-  createGuardedLookup,
-  ForbiddenUrlError,
-  isAllowedHost,
-  isForbiddenAddress,
-} from './ssrf-guard.js';
+import { fetchRobotsTxt, type RobotsRules } from './robots-txt.js';
+import { assertUrlAllowed, ForbiddenUrlError } from './ssrf-guard.js';
 import { extractPdfText } from './pdf-text.js';
-import { isIP } from 'node:net';
+
+/** How the crawler names itself (to servers and to robots.txt rules). */
+export const CRAWLER_USER_AGENT = 'Mozilla/5.0 (compatible; SecondBrainCrawler/1.0)';
 
 export interface CrawlSettings {
   maxConcurrency: number;
@@ -28,7 +30,10 @@ export interface CrawlSettings {
   maxPageBytes: number;
   maxRedirects: number;
   respectRobotsTxt: boolean;
+  /** `host` or `host:port` entries that may resolve to loopback or private addresses. */
   allowedHosts: string[];
+  /** Time budget of one page's DOM extraction (default 20 s). */
+  extractionTimeoutSecs?: number;
   /** First retry delay; doubles on each further retry (capped at 30 s). */
   retryBackoffMs?: number;
 }
@@ -119,6 +124,7 @@ export function classifyCrawlError(error: unknown): CrawlFailureReason {
     return 'too-many-redirects';
   if (error instanceof PageTooLargeError || /page limit/.test(message)) return 'too-large';
   if (/served Content-Type/.test(message)) return 'unsupported-content-type';
+  if (error instanceof ExtractionTimeoutError) return 'extraction-error';
   if (/timed? ?out|ETIMEDOUT|TimeoutError/i.test(`${name} ${message}`)) return 'timeout';
   if (/^5\d\d - /.test(message)) return 'server-error';
   return 'network-error';
@@ -155,7 +161,7 @@ export async function crawlPages(
     await onOutcome(outcome);
   };
 
-  // Refuse forbidden URLs before crawlee sees them (its robots.txt fetch would reach them).
+  // Refuse forbidden URLs early, with a clear reason (the agents would refuse them anyway).
   const admitted: CrawlTarget[] = [];
   await Promise.all(
     targets.map(async (target) => {
@@ -169,7 +175,7 @@ export async function crawlPages(
           key: target.key,
           url: target.url,
           reason: reason === 'forbidden-address' ? reason : 'network-error',
-          message: (error as Error).message,
+          message: boundText((error as Error).message),
           attempts: 1,
         });
       }
@@ -177,12 +183,138 @@ export async function crawlPages(
   );
   if (admitted.length === 0) return;
 
+  // Every connection of this crawl (robots.txt, pages, redirects) goes through these agents.
+  const agents = createGuardedAgents(policy);
+  const extraction = new ExtractionWorker((settings.extractionTimeoutSecs ?? 20) * 1000);
+  try {
+    const allowed = settings.respectRobotsTxt
+      ? await applyRobotsTxt(admitted, settings, agents, emit)
+      : admitted;
+    if (allowed.length > 0)
+      await runCrawler(allowed, settings, { agents, extraction, policy, emit });
+  } finally {
+    agents.destroy();
+    await extraction.close();
+  }
+
+  // Anything crawlee dropped without telling us is still accounted for.
+  for (const target of [...pending.values()])
+    await emit({
+      kind: 'failure',
+      key: target.key,
+      url: target.url,
+      reason: 'network-error',
+      message: `${target.url} finished without a result`,
+      attempts: 0,
+    });
+}
+
+/**
+ * Fetches robots.txt once per origin (through the guarded agents, capped and timed like a
+ * page), records the disallowed targets as `robots-txt` failures and returns the others.
+ */
+async function applyRobotsTxt(
+  targets: CrawlTarget[],
+  settings: CrawlSettings,
+  agents: ReturnType<typeof createGuardedAgents>,
+  emit: (outcome: CrawlOutcome) => Promise<void>,
+): Promise<CrawlTarget[]> {
+  const origins = [...new Set(targets.map((target) => new URL(target.url).origin))];
+  const rules = new Map<string, RobotsRules>();
+  let next = 0;
+  const fetchNext = async (): Promise<void> => {
+    for (let index = next++; index < origins.length; index = next++) {
+      const origin = origins[index]!;
+      rules.set(
+        origin,
+        await fetchRobotsTxt(origin, {
+          agents,
+          timeoutMs: settings.timeoutSecs * 1000,
+          maxRedirects: settings.maxRedirects,
+          userAgent: CRAWLER_USER_AGENT,
+        }),
+      );
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(settings.maxConcurrency, origins.length) }, fetchNext),
+  );
+  const allowed: CrawlTarget[] = [];
+  for (const target of targets) {
+    if (rules.get(new URL(target.url).origin)?.isAllowed(target.url) ?? true) {
+      allowed.push(target);
+      continue;
+    }
+    await emit({
+      kind: 'failure',
+      key: target.key,
+      url: target.url,
+      reason: 'robots-txt',
+      message: `Skipped ${target.url}: disallowed by robots.txt`,
+      attempts: 0,
+    });
+  }
+  return allowed;
+}
+
+/**
+ * A stream that passes the decoded body through and fails as soon as more than `limit` bytes
+ * came out of the decompressor: a small gzip body can inflate to hundreds of megabytes, and
+ * got's download progress counts the compressed bytes only.
+ */
+function capDecodedBody(response: IncomingMessage, url: string, limit: number): IncomingMessage {
+  let total = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > limit) {
+        response.destroy();
+        callback(new PageTooLargeError(url, limit));
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  response.once('error', (error) => capped.destroy(error));
+  response.pipe(capped);
+  // crawlee reads these from the response it is given.
+  for (const property of [
+    'statusCode',
+    'statusMessage',
+    'headers',
+    'rawHeaders',
+    'httpVersion',
+    'url',
+    'request',
+    'complete',
+  ] as const)
+    Object.defineProperty(capped, property, {
+      get: () => (response as unknown as Record<string, unknown>)[property],
+      configurable: true,
+    });
+  return capped as unknown as IncomingMessage;
+}
+
+async function runCrawler(
+  admitted: CrawlTarget[],
+  settings: CrawlSettings,
+  {
+    agents,
+    extraction,
+    policy,
+    emit,
+  }: {
+    agents: ReturnType<typeof createGuardedAgents>;
+    extraction: ExtractionWorker;
+    policy: { allowedHosts: string[] };
+    emit: (outcome: CrawlOutcome) => Promise<void>;
+  },
+): Promise<void> {
   const configuration = new Configuration({ persistStorage: false, purgeOnStart: true });
   const requestQueue = await RequestQueue.open(`etl-${randomUUID()}`, { config: configuration });
   const limiter = new HostLimiter(settings.perHostConcurrency);
   const slots = new Map<string, () => void>();
   const declaredCharsets = new Map<string, string | undefined>();
-  const guardedLookup = createGuardedLookup(policy);
   const backoffMs = settings.retryBackoffMs ?? 1_000;
   const releaseSlot = (requestId: string | undefined) => {
     if (!requestId) return;
@@ -200,7 +332,8 @@ export async function crawlPages(
       maxRequestRetries: settings.maxRetries,
       navigationTimeoutSecs: settings.timeoutSecs,
       requestHandlerTimeoutSecs: Math.max(60, settings.timeoutSecs * 2),
-      respectRobotsTxtFile: settings.respectRobotsTxt,
+      // robots.txt is applied before the crawl, through the guarded agents (applyRobotsTxt).
+      respectRobotsTxtFile: false,
       useSessionPool: false,
       persistCookiesPerSession: false,
       // PDFs reach the handler for text extraction; other non-HTML types are refused early.
@@ -212,40 +345,51 @@ export async function crawlPages(
             await sleep(Math.min(30_000, backoffMs * 2 ** (request.retryCount - 1)));
           await assertUrlAllowed(request.url, policy);
           slots.set(request.id!, await limiter.acquire(hostOf(request.url)));
-          gotOptions.dnsLookup = guardedLookup;
+          // The guarded agents open (and check) every connection, redirects included. HTTP/2
+          // and the header generator are off: both open TLS connections of their own (the
+          // ALPN probe) outside any agent.
+          gotOptions.agent = { http: agents.http, https: agents.https };
+          gotOptions.http2 = false;
+          (gotOptions as Record<string, unknown>).useHeaderGenerator = false;
           gotOptions.maxRedirects = settings.maxRedirects;
-          gotOptions.headers = { ...gotOptions.headers, 'accept-encoding': 'gzip, deflate, br' };
+          gotOptions.headers = {
+            ...gotOptions.headers,
+            'user-agent': CRAWLER_USER_AGENT,
+            accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
+            'accept-encoding': 'gzip, deflate, br',
+          };
           gotOptions.hooks = {
             beforeRedirect: [
               (options) => {
-                // Host names are checked by the guarded DNS lookup; IP literals never reach DNS.
                 const next =
                   options.url instanceof URL ? options.url : new URL(String(options.url));
-                const host = next.hostname.replace(/^\[(.*)\]$/, '$1');
                 if (next.protocol !== 'http:' && next.protocol !== 'https:')
                   throw new ForbiddenUrlError(
                     next.toString(),
                     `redirect to scheme ${next.protocol}`,
                   );
-                if (isIP(host) && !isAllowedHost(host, policy) && isForbiddenAddress(host))
-                  throw new ForbiddenUrlError(next.toString(), `redirect to local address ${host}`);
+                if (next.toString().length > MAX_URL_CHARS)
+                  throw new ForbiddenUrlError(
+                    boundText(next.toString(), 200),
+                    'redirect to an over-long URL',
+                  );
               },
             ],
           };
         },
       ],
       postNavigationHooks: [
-        ({ request, response }) => {
+        (crawlingContext) => {
+          const { request, response } = crawlingContext;
           if (!response) return;
           const length = Number(response.headers['content-length']);
           if (Number.isFinite(length) && length > settings.maxPageBytes) {
             response.destroy();
             throw new PageTooLargeError(request.url, settings.maxPageBytes);
           }
-          response.on('downloadProgress', ({ transferred }: { transferred: number }) => {
-            if (transferred > settings.maxPageBytes)
-              response.destroy(new PageTooLargeError(request.url, settings.maxPageBytes));
-          });
+          // The cap counts decoded bytes as they stream (compressed ones would let a gzip
+          // bomb through); crawlee reads the body from the capped stream.
+          crawlingContext.response = capDecodedBody(response, request.url, settings.maxPageBytes);
           // Decode the charset ourselves (header, then <meta>, then UTF-8): crawlee fails the
           // whole page on a charset it does not know.
           const header = response.headers['content-type'];
@@ -297,7 +441,7 @@ export async function crawlPages(
             return;
           }
           const html = decodeHtml(bytes, declaredCharsets.get(request.id));
-          const page = extractPage(html, finalUrl);
+          const page = await extraction.extract(html, finalUrl);
           await emit({
             kind: 'page',
             ...base,
@@ -311,7 +455,7 @@ export async function crawlPages(
             kind: 'failure',
             ...base,
             reason: 'extraction-error',
-            message: `Could not extract ${request.url}: ${(error as Error).message}`,
+            message: boundText(`Could not extract ${request.url}: ${(error as Error).message}`),
           });
         } finally {
           declaredCharsets.delete(request.id);
@@ -330,20 +474,9 @@ export async function crawlPages(
           key: keyOf(request),
           url: request.url,
           reason: classifyCrawlError(error),
-          message: error.message.split('\n')[0] ?? String(error),
+          // A server's error text (crawlee puts a 5xx JSON `message` here whole) is cut.
+          message: boundText(error.message.split('\n')[0] ?? String(error)),
           attempts: request.retryCount + 1,
-        });
-      },
-      onSkippedRequest: async ({ url, reason }) => {
-        const target = admitted.find((candidate) => candidate.url === url);
-        if (!target) return;
-        await emit({
-          kind: 'failure',
-          key: target.key,
-          url,
-          reason: reason === 'robotsTxt' ? 'robots-txt' : 'http-error',
-          message: `Skipped ${url}: ${reason === 'robotsTxt' ? 'disallowed by robots.txt' : reason}`,
-          attempts: 0,
         });
       },
     },
@@ -361,15 +494,4 @@ export async function crawlPages(
   await crawler.run();
   await requestQueue.drop().catch(() => undefined);
   await crawler.teardown().catch(() => undefined);
-
-  // Anything crawlee dropped without telling us is still accounted for.
-  for (const target of [...pending.values()])
-    await emit({
-      kind: 'failure',
-      key: target.key,
-      url: target.url,
-      reason: 'network-error',
-      message: `${target.url} finished without a result`,
-      attempts: 0,
-    });
 }

@@ -1,58 +1,13 @@
 // Server-side request forgery guard: crawled links come from other people's pages, so a link
 // must never make the worker talk to itself, the local network or a cloud metadata service.
 // Only http/https is accepted, and every address a host resolves to is checked after DNS
-// resolution (on every connection, so redirects and DNS rebinding are covered too), unless the
-// host is explicitly allowed (tests allow 127.0.0.1 and localhost for their local servers).
-import { BlockList, isIP } from 'node:net';
+// resolution (at connect time, by the guarded agent, so redirects and DNS rebinding are covered
+// too), unless the host (or host:port) is explicitly allowed: tests allow their one local site.
 import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import { SecondBrainError } from '../../domain/errors.js';
+import { isForbiddenAddress, isIpLiteral } from '../../domain/address-ranges.js';
 
-const forbidden = new BlockList();
-// IPv4: "this network", private, carrier-grade NAT, loopback, link-local (cloud metadata lives
-// at 169.254.169.254), IETF protocol assignments, test nets, benchmarking, multicast, reserved.
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  forbidden.addSubnet(network, prefix, 'ipv4');
-// IPv6: unspecified, loopback, IPv4-mapped/translated (checked again as IPv4 below), unique
-// local, link-local, site-local, multicast, documentation; and AWS's IPv6 metadata address.
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-  ['2001:db8::', 32],
-  ['fd00:ec2::254', 128],
-] as const)
-  forbidden.addSubnet(network, prefix, 'ipv6');
-
-/** True for loopback, private, link-local, metadata and other non-public addresses. */
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return forbidden.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return forbidden.check(mapped[1]!, 'ipv4');
-    return forbidden.check(address, 'ipv6');
-  }
-  return true;
-}
+export { isForbiddenAddress } from '../../domain/address-ranges.js';
 
 /** The error every refusal throws; permanent, so crawlers record it instead of retrying. */
 export class ForbiddenUrlError extends SecondBrainError {
@@ -61,24 +16,56 @@ export class ForbiddenUrlError extends SecondBrainError {
   }
 }
 
-function bareHostname(url: URL): string {
+function bareHost(hostname: string): string {
   // URL keeps IPv6 literals in brackets.
-  return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
 
 export interface SsrfPolicy {
-  /** Host names (or IP literals) that may be fetched even when they resolve to local addresses. */
+  /**
+   * Hosts that may be fetched even when they resolve to local addresses: `host` (any port) or
+   * `host:port` / `[v6]:port` (that port only), host names or IP literals.
+   */
   allowedHosts: readonly string[];
 }
 
-export function isAllowedHost(hostname: string, policy: SsrfPolicy): boolean {
-  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return policy.allowedHosts.some((allowed) => allowed.toLowerCase() === host);
+interface AllowEntry {
+  host: string;
+  port?: number;
+}
+
+function parseAllowEntry(entry: string): AllowEntry {
+  const value = entry.trim().toLowerCase();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return { host: bracketed[1]!, port: portOf(bracketed[2]) };
+  const hostPort = /^([^:]+):(\d+)$/.exec(value);
+  if (hostPort) return { host: hostPort[1]!, port: portOf(hostPort[2]) };
+  return { host: value };
+}
+
+function portOf(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number(text);
+}
+
+/** The port a URL connects to (its explicit one, or the scheme's default). */
+export function portOfUrl(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+/** True when the policy allows `hostname` on `port` (an entry without a port allows them all). */
+export function isAllowedHost(hostname: string, port: number, policy: SsrfPolicy): boolean {
+  const host = bareHost(hostname);
+  return policy.allowedHosts.some((raw) => {
+    const entry = parseAllowEntry(raw);
+    return entry.host === host && (entry.port === undefined || entry.port === port);
+  });
 }
 
 /**
- * Checks a URL before it is fetched: scheme, then the host's resolved addresses.
- * Throws ForbiddenUrlError; resolves when the URL may be fetched.
+ * Checks a URL before it is fetched: scheme, then the host's resolved addresses. Throws
+ * ForbiddenUrlError; resolves when the URL may be fetched. The connection itself is checked
+ * again by the guarded agent, so this is an early, clearly-worded refusal, not the only one.
  */
 export async function assertUrlAllowed(rawUrl: string, policy: SsrfPolicy): Promise<void> {
   let url: URL;
@@ -89,11 +76,11 @@ export async function assertUrlAllowed(rawUrl: string, policy: SsrfPolicy): Prom
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ForbiddenUrlError(rawUrl, `scheme ${url.protocol} is not http or https`);
-  const host = bareHostname(url);
-  if (isAllowedHost(host, policy)) return;
-  if (isIP(host)) {
+  const host = bareHost(url.hostname);
+  if (isAllowedHost(host, portOfUrl(url), policy)) return;
+  if (isIpLiteral(host)) {
     if (isForbiddenAddress(host))
-      throw new ForbiddenUrlError(rawUrl, `address ${host} is loopback, private or link-local`);
+      throw new ForbiddenUrlError(rawUrl, `address ${host} is not a public unicast address`);
     return;
   }
   let addresses: LookupAddress[];
@@ -106,8 +93,15 @@ export async function assertUrlAllowed(rawUrl: string, policy: SsrfPolicy): Prom
   if (refused)
     throw new ForbiddenUrlError(
       rawUrl,
-      `host ${host} resolves to ${refused.address}, a loopback, private or link-local address`,
+      `host ${host} resolves to ${refused.address}, not a public unicast address`,
     );
+}
+
+/** The refusal as a connection error (the code lets the crawler classify it). */
+export function connectionRefusal(target: string, reason: string): NodeJS.ErrnoException {
+  const refusal = new ForbiddenUrlError(target, reason) as unknown as NodeJS.ErrnoException;
+  refusal.code = 'ERR_SSRF_FORBIDDEN';
+  return refusal;
 }
 
 type LookupCallback = (
@@ -117,11 +111,12 @@ type LookupCallback = (
 ) => void;
 
 /**
- * A `dns.lookup` replacement for HTTP clients: it resolves as usual and fails the connection
- * when any resolved address is forbidden. Used on every connection, redirects included, so a
- * host that re-resolves to a private address between the check and the fetch is still refused.
+ * A `dns.lookup` replacement for one connection to `port`: it resolves as usual and fails the
+ * connection when any resolved address is forbidden (unless host:port is allowed). The guarded
+ * agent installs it on every connection it opens, redirects included, so a host that
+ * re-resolves to a private address between the check and the fetch is still refused.
  */
-export function createGuardedLookup(policy: SsrfPolicy) {
+export function createGuardedLookup(policy: SsrfPolicy, port: number) {
   return function guardedLookup(
     hostname: string,
     options: LookupOptions | number | LookupCallback,
@@ -136,16 +131,16 @@ export function createGuardedLookup(policy: SsrfPolicy) {
           : {};
     dns.lookup(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
       if (error) return done(error, []);
-      if (!isAllowedHost(hostname, policy)) {
+      if (!isAllowedHost(hostname, port, policy)) {
         const refused = addresses.find((entry) => isForbiddenAddress(entry.address));
-        if (refused) {
-          const refusal = new ForbiddenUrlError(
-            hostname,
-            `host ${hostname} resolves to ${refused.address}, a loopback, private or link-local address`,
-          ) as unknown as NodeJS.ErrnoException;
-          refusal.code = 'ERR_SSRF_FORBIDDEN';
-          return done(refusal, []);
-        }
+        if (refused)
+          return done(
+            connectionRefusal(
+              `${hostname}:${port}`,
+              `host ${hostname} resolves to ${refused.address}, not a public unicast address`,
+            ),
+            [],
+          );
       }
       if (lookupOptions.all) return done(null, addresses);
       const first = addresses[0];

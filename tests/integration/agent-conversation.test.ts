@@ -297,6 +297,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
     assert.equal((await fetch(`${server.url}/api/conversations/conversation-missing`)).status, 404);
     const invalid = await fetch(`${server.url}/api/ask`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ question: '', extra: 1 }),
     });
     assert.equal(invalid.status, 400);

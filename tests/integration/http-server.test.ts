@@ -7,6 +7,8 @@ import {
 } from '../../clients/http/http-server.js';
 import { ConfigError, loadConfig } from '../../config/environment.js';
 
+const json = { 'content-type': 'application/json' };
+
 describe('HTTP server protections', () => {
   let open: RunningHttpServer;
   let guarded: RunningHttpServer;
@@ -38,7 +40,11 @@ describe('HTTP server protections', () => {
   });
 
   it('routes with parameters and JSON bodies', async () => {
-    const response = await fetch(`${open.url}/echo/caf%C3%A9`, { method: 'POST', body: '{"a":1}' });
+    const response = await fetch(`${open.url}/echo/caf%C3%A9`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: json,
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { name: 'café', body: { a: 1 } });
   });
@@ -46,7 +52,7 @@ describe('HTTP server protections', () => {
   it('answers 404, 405 and 400 for unknown paths, wrong methods and bad JSON', async () => {
     assert.equal((await fetch(`${open.url}/nope`)).status, 404);
     assert.equal((await fetch(`${open.url}/echo/x`)).status, 405);
-    const bad = await fetch(`${open.url}/echo/x`, { method: 'POST', body: '{oops' });
+    const bad = await fetch(`${open.url}/echo/x`, { method: 'POST', body: '{oops', headers: json });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /not valid JSON/);
   });
@@ -54,6 +60,7 @@ describe('HTTP server protections', () => {
   it('refuses bodies over the limit', async () => {
     const response = await fetch(`${open.url}/echo/x`, {
       method: 'POST',
+      headers: json,
       body: 'x'.repeat(MAX_BODY_BYTES + 1),
     });
     assert.equal(response.status, 413);
@@ -61,19 +68,19 @@ describe('HTTP server protections', () => {
 
   it('requires the bearer token when one is configured', async () => {
     assert.equal(
-      (await fetch(`${guarded.url}/echo/x`, { method: 'POST', body: '{}' })).status,
+      (await fetch(`${guarded.url}/echo/x`, { method: 'POST', body: '{}', headers: json })).status,
       401,
     );
     const wrong = await fetch(`${guarded.url}/echo/x`, {
       method: 'POST',
       body: '{}',
-      headers: { authorization: 'Bearer not-the-token' },
+      headers: { ...json, authorization: 'Bearer not-the-token' },
     });
     assert.equal(wrong.status, 401);
     const right = await fetch(`${guarded.url}/echo/x`, {
       method: 'POST',
       body: '{}',
-      headers: { authorization: `Bearer ${token}` },
+      headers: { ...json, authorization: `Bearer ${token}` },
     });
     assert.equal(right.status, 200);
   });

@@ -76,3 +76,17 @@ describe('error taxonomy', () => {
     assert.equal(toApplicationFailure(cancelled), cancelled);
   });
 });
+
+describe('failure size', () => {
+  it('a megabytes-long error message is cut before it reaches history', () => {
+    for (const error of [
+      new Error(`503 - ${'x'.repeat(3_000_000)}`),
+      new SecondBrainError('transient', `503 - ${'x'.repeat(3_000_000)}`),
+    ]) {
+      const failure = toApplicationFailure(error);
+      assert.ok(failure.message.length <= 2_000, `${failure.message.length} characters`);
+      assert.ok((failure.cause as Error).message.length <= 2_000);
+      assert.match(failure.message, /more characters\)$/);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// Page extraction (linkedom, Readability, turndown) is synchronous and can take far longer than
+// fetching: a 3 MB page took 22 s and about 1 GB on the main thread, where it also stopped the
+// activity's heartbeats and every other page of the batch. It runs here on a worker thread
+// instead, one page at a time, each with a time budget: a page over budget fails as an
+// extraction error and the thread is replaced, so one page can never stall a batch.
+import { Worker } from 'node:worker_threads';
+import type { ExtractedPage } from './content-extraction.js';
+import type { ExtractionJob } from './extraction-thread.js';
+
+const THREAD_MODULE = new URL('./extraction-thread.ts', import.meta.url).href;
+const TSX_API = import.meta.resolve('tsx/esm/api');
+// The thread loads TypeScript through tsx's loader, registered in the thread itself (a worker
+// does not inherit loaders registered with module.register in the parent).
+const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(THREAD_MODULE)}); });`;
+const STARTUP_LIMIT_MS = 60_000;
+
+export class ExtractionTimeoutError extends Error {
+  constructor(url: string, budgetMs: number) {
+    super(`extracting ${url} took longer than ${budgetMs / 1000} s`);
+    this.name = 'ExtractionTimeoutError';
+  }
+}
+
+interface Pending {
+  job: ExtractionJob;
+  resolve: (page: ExtractedPage) => void;
+  reject: (error: Error) => void;
+}
+
+export class ExtractionWorker {
+  private thread: Worker | undefined;
+  private ready: Promise<Worker> | undefined;
+  private readonly queue: Pending[] = [];
+  private running: Pending | undefined;
+  /** The thread the running page was sent to: only its failure fails that page. */
+  private postedTo: Worker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly budgetMs: number) {}
+
+  extract(html: string, url: string): Promise<ExtractedPage> {
+    if (this.closed) return Promise.reject(new Error('the extraction worker is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { id: this.nextId++, html, url }, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0))
+      pending.reject(new Error('the extraction worker is closed'));
+    await this.stopThread();
+  }
+
+  private start(): Promise<Worker> {
+    this.ready ??= new Promise<Worker>((resolve, reject) => {
+      const thread = new Worker(BOOTSTRAP, { eval: true });
+      this.thread = thread;
+      const startup = setTimeout(() => {
+        reject(new Error('the extraction worker did not start'));
+        void thread.terminate();
+      }, STARTUP_LIMIT_MS);
+      thread.on(
+        'message',
+        (message: { ready?: boolean; id?: number; page?: ExtractedPage; error?: string }) => {
+          if (message.ready) {
+            clearTimeout(startup);
+            resolve(thread);
+            return;
+          }
+          const running = this.running;
+          if (!running || running.job.id !== message.id) return;
+          this.finish();
+          if (message.error !== undefined) running.reject(new Error(message.error));
+          else running.resolve(message.page!);
+          void this.pump();
+        },
+      );
+      thread.once('error', (error) => {
+        clearTimeout(startup);
+        reject(error);
+        this.fail(thread, error);
+      });
+      thread.once('exit', () => {
+        clearTimeout(startup);
+        if (this.thread === thread) {
+          this.thread = undefined;
+          this.ready = undefined;
+        }
+        reject(new Error('the extraction worker exited'));
+        this.fail(thread, new Error('the extraction worker exited'));
+      });
+    });
+    return this.ready;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.running = next;
+    let thread: Worker;
+    try {
+      thread = await this.start();
+    } catch (error) {
+      this.finish();
+      next.reject(error as Error);
+      void this.pump();
+      return;
+    }
+    if (this.running !== next) return;
+    // The budget starts when the page reaches a ready thread, not when it was queued.
+    this.timer = setTimeout(() => {
+      if (this.running !== next) return;
+      this.finish();
+      next.reject(new ExtractionTimeoutError(next.job.url, this.budgetMs));
+      void this.stopThread().then(() => this.pump());
+    }, this.budgetMs);
+    this.postedTo = thread;
+    thread.postMessage(next.job);
+  }
+
+  private finish(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = undefined;
+    this.postedTo = undefined;
+  }
+
+  private fail(thread: Worker, error: Error): void {
+    const running = this.running;
+    if (!running || this.postedTo !== thread) return;
+    this.finish();
+    running.reject(error);
+    void this.pump();
+  }
+
+  private async stopThread(): Promise<void> {
+    const thread = this.thread;
+    this.thread = undefined;
+    this.ready = undefined;
+    if (thread) await thread.terminate().catch(() => undefined);
+  }
+}
