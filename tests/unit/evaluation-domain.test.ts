@@ -67,7 +67,8 @@ describe('evaluation metrics without a model', () => {
     assert.deepEqual(table[1], ['Hallucination (Opik)', '0.250', '0.750', '+0.500 (worse)']);
     const svg = comparisonChartSvg(rows);
     assert.match(svg, /^<svg /);
-    assert.equal(svg.match(/<rect [^>]*><title>/g)?.length, 14);
+    // Two bars (previous, current) for each of the ten metrics.
+    assert.equal(svg.match(/<rect [^>]*><title>/g)?.length, 20);
   });
 
   it('dataset versions derive from the items; samples are deterministic and spread', () => {
