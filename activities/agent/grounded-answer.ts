@@ -61,6 +61,8 @@ export function createGroundedAnswer(context: AgentContext) {
     const started = Date.now();
     const sources = turnSources(await turnRecords(collections, input.turnId));
     let usage = { promptTokens: 0, completionTokens: 0 };
+    // Prompt processing ends at the first streamed token; generation is the rest.
+    let firstTokenMs: number | undefined;
     let result: ModelStepResult;
     if (sources.length === 0) {
       result = { kind: 'final', answer: NO_ANSWER, citations: [], durationMs: 0, origin: 'model' };
@@ -102,6 +104,7 @@ export function createGroundedAnswer(context: AgentContext) {
               maxTokens: GROUNDED_ANSWER_MAX_TOKENS,
               signal: controller.signal,
               onText: (piece) => {
+                firstTokenMs ??= Date.now() - started;
                 draft += piece;
                 live.push(piece);
               },
@@ -184,6 +187,7 @@ export function createGroundedAnswer(context: AgentContext) {
       ok: true,
       outcome: [
         `${usage.promptTokens}+${usage.completionTokens} tokens`,
+        firstTokenMs === undefined ? '' : `first token after ${firstTokenMs} ms`,
         result.kind === 'final' ? result.note : '',
       ]
         .filter(Boolean)
