@@ -11,7 +11,10 @@ const SCAFFOLDING = new Set(
     'difference different between work works much many some such other more most very just ' +
     'not no never nor only own same so too our we us they them he she his her him one ' +
     'please thing things get got make made us let lets want need ' +
-    'summarize summarise summary notes note say says said tell write wrote knowledge base'
+    'summarize summarise summary notes note say says said tell write wrote knowledge base ' +
+    'after before often usually always sometimes again still even ever really actually ' +
+    'already yet now today first last next happen happens happened go goes come comes ' +
+    'see look find show shows answer question ask'
   ).split(' '),
 );
 

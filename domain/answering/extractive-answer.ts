@@ -28,13 +28,16 @@ export function rankSentences(question: string, passages: Passage[]): QuotedSent
       const words = answerTerms(text);
       if (words.length < 4 || text.length > MAX_QUOTE_CHARS * 2) continue;
       const matched = new Set(words.filter((word) => terms.has(word))).size;
-      if (matched === 0) continue;
-      // Matches count most; a passage's retrieval rank and a sentence's brevity break ties.
+      // A sentence that introduces what follows ("use a command such as this:") says nothing.
+      if (matched === 0 || text.endsWith(':')) continue;
+      // Matches count most; a statement (ending in a full stop) beats a heading or a fragment,
+      // and a passage's retrieval rank and a sentence's brevity break ties.
+      const statement = /[.!?]["”)]?$/.test(text) ? 0.5 : 0;
       ranked.push({
         text,
         n: passage.n,
         matched,
-        score: matched - rank * 0.1 - words.length / 1000,
+        score: matched + statement - rank * 0.1 - words.length / 1000,
       });
     }
   });

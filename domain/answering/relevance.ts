@@ -42,6 +42,24 @@ function bestWindowCoverage(
   return { coverage: best, found };
 }
 
+/**
+ * Names in the question (a word of two letters or more with a capital, after its first word:
+ * MongoDB, Redis, InnoDB, VACUUM): when a name stands in none of the passages, they are about
+ * something else, however many ordinary words they share ("the default port of MongoDB"
+ * against PostgreSQL's manual).
+ */
+export function questionNames(question: string): string[] {
+  const names = new Set<string>();
+  // A sentence's first word is capitalized whatever it is: only later words can be names.
+  for (const sentence of question.split(/[.?!:;]\s+/)) {
+    const words = sentence.match(/[\p{L}\p{N}_][\p{L}\p{N}_+#-]*/gu) ?? [];
+    for (const word of words.slice(1))
+      if (word.length > 1 && /\p{Lu}/u.test(word))
+        names.add(word.toLowerCase().replace(/[+#-]+$/, ''));
+  }
+  return [...names];
+}
+
 export function judgeRelevance(
   question: string,
   passages: Passage[],
@@ -58,8 +76,12 @@ export function judgeRelevance(
   const scored = passages.map((passage) => ({ passage, ...bestWindowCoverage(terms, passage) }));
   const foundAnywhere = new Set(scored.flatMap((entry) => [...entry.found]));
   const best = scored.reduce((max, entry) => Math.max(max, entry.coverage), 0);
+  const text = passages
+    .map((passage) => `${passage.title}\n${passage.text}`.toLowerCase())
+    .join('\n');
+  const missingName = questionNames(question).some((name) => !text.includes(name));
   return {
-    relevant: best >= minCoverage,
+    relevant: best >= minCoverage && !missingName,
     coverage: best,
     missingTerms: terms.filter((term) => !foundAnywhere.has(term)),
     // Retrieval order stays: it already weighs rare terms and meaning.

@@ -26,12 +26,21 @@ export function splitSentences(text: string): string[] {
 
 /** Markdown decoration a quote does not need: headings, list bullets, emphasis, link targets. */
 export function plainSentence(sentence: string): string {
-  return sentence
+  // Markdown escapes from the HTML conversion (pg\_dump) stand aside while emphasis is
+  // removed, so an escaped underscore is never read as emphasis, then read as the character.
+  const escaped: string[] = [];
+  const hidden = sentence.replace(/\\([_*[\]\\`])/g, (_match, character: string) => {
+    escaped.push(character);
+    return `\uE001${escaped.length - 1}\uE001`;
+  });
+  return hidden
     .replace(/^#{1,6}\s+/, '')
     .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/[*_`]{1,3}([^*_`]+)[*_`]{1,3}/g, '$1')
+    .replace(/(\*\*|__)+$/g, '')
     .replace(/<[^>]{1,200}>/g, '')
     .replace(/\s+/g, ' ')
+    .replace(/\uE001(\d+)\uE001/g, (_match, index: string) => escaped[Number(index)] ?? '')
     .trim();
 }

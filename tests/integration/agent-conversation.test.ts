@@ -106,7 +106,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
   it('an identical tool call repeated in a turn is not run again, and the model must answer', async () => {
     const before = llm.calls.length;
     const result = await askQuestion(client, config, {
-      question: 'Why do you repeat the sourdough starter search?',
+      question: 'Repeat: how often should I feed the sourdough starter?',
       taskQueue,
     });
     const searches = result.steps.filter(
@@ -142,7 +142,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
 
   it('a tool error goes back to the model and the turn still answers', async () => {
     const result = await askQuestion(client, config, {
-      question: 'Use the broken tool, then tell me about Temporal workflows',
+      question: 'Broken tool: how do Temporal workflows replay?',
       taskQueue,
     });
     const failed = result.steps.find((step) => step.name === 'delete_everything');
@@ -157,7 +157,7 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
 
   it('a final answer that fails its schema twice and cites nothing ends in quotes of the source', async () => {
     const result = await askQuestion(client, config, {
-      question: 'Why is my garbled sourdough starter flat?',
+      question: 'Garbled: how often should I feed my sourdough starter?',
       taskQueue,
     });
     // The salvaged words ('A partly written answer about "starters') cite no source, so the

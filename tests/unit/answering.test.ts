@@ -77,6 +77,23 @@ describe('relevance of the retrieved passages', () => {
     assert.equal(judgeRelevance('What is continuous batching?', BATCHING).relevant, true);
   });
 
+  it('declines when a name in the question stands in no passage', () => {
+    const postgres = [
+      {
+        n: 1,
+        title: 'Connections',
+        url: 'u',
+        text: 'The TCP port the server listens on; 5432 by default.',
+      },
+    ];
+    assert.equal(
+      judgeRelevance('What is the default port of the server?', postgres).relevant,
+      true,
+    );
+    assert.equal(judgeRelevance('What is the default port of MongoDB?', postgres).relevant, false);
+    assert.equal(judgeRelevance('Which TCP port is the default?', postgres).relevant, true);
+  });
+
   it('keeps the passages that hold any of the terms, in retrieval order', () => {
     const relevance = judgeRelevance('How does dynamic batching work?', BATCHING);
     assert.deepEqual(
