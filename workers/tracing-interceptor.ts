@@ -40,6 +40,9 @@ function describeActivity(
   args: ActivityArguments,
 ): { name: string; kind: SpanKind } {
   if (typeof args.call?.name === 'string') return { name: `tool ${args.call.name}`, kind: 'tool' };
+  // Retrieval first is the turn's search, whether or not a model ever asks for one.
+  if (activityType === 'agentPrepareTurn')
+    return { name: 'tool search_knowledge_base', kind: 'tool' };
   return { name: activityType, kind: 'activity' };
 }
 
