@@ -17,8 +17,9 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
 
 describe('agent worker crash mid-turn (real local model)', () => {
   const database = `agent_crash_${randomUUID().slice(0, 8)}`;
-  // Without the search-first step the model itself chooses the search: two model steps.
-  const overrides = { MONGODB_DATABASE: database, AGENT_SEARCH_FIRST: 'false' };
+  // The tool loop (the grounded path makes one model call): the model chooses a tool or
+  // answers, so a turn has at least two model steps to kill the worker between.
+  const overrides = { MONGODB_DATABASE: database, AGENT_MODE: 'tools' };
   const config = testConfig(overrides);
   const environment = { ...process.env, ...overrides };
   const taskQueue = uniqueName('agent-crash');
@@ -56,7 +57,7 @@ describe('agent worker crash mid-turn (real local model)', () => {
     // Kill as soon as the first LLM step has finished and been stored.
     const steps = mongo.db.collection<{ _id: string }>(COLLECTIONS.agentSteps);
     const deadline = Date.now() + 180_000;
-    while (!(await steps.findOne({ _id: `${turnId}:0:model` }))) {
+    while (!(await steps.findOne({ _id: `${turnId}:1:model` }))) {
       assert.ok(Date.now() < deadline, `no finished LLM step:\n${first.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
