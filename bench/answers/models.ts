@@ -247,7 +247,7 @@ export async function createBenchModel(
         llm,
         local: false,
         description: `${llm.modelId} at ${settings.baseUrl}`,
-        dispose: async () => undefined,
+        dispose: () => Promise.resolve(),
       };
     }
   }

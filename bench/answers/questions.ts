@@ -40,11 +40,11 @@ export const benchmarkQuestionSchema = z
         path: ['kind'],
         message: 'unanswerable questions (and only they) have no answer pages',
       });
-    if (answerable && (question.keyTerms.length < 1 || question.keyTerms.length > 5))
+    if (answerable && (question.keyTerms.length < 2 || question.keyTerms.length > 5))
       context.addIssue({
         code: 'custom',
         path: ['keyTerms'],
-        message: 'an answerable question needs 1-5 key terms',
+        message: 'an answerable question needs 2-5 key terms',
       });
     if (!answerable && question.keyTerms.length > 0)
       context.addIssue({

@@ -129,7 +129,7 @@ interface RunSummary extends AnswerSummary {
 function quietLogger(warnings: string[]): Logger {
   const ignore = () => undefined;
   const collect = (message: string, meta?: Record<string, unknown>) =>
-    warnings.push(`${message}${meta?.reason ? `: ${String(meta.reason)}` : ''}`);
+    warnings.push(`${message}${typeof meta?.reason === 'string' ? `: ${meta.reason}` : ''}`);
   return {
     log: (level, message, meta) => {
       if (level === 'WARN' || level === 'ERROR') collect(message, meta);
@@ -154,7 +154,7 @@ function inActivityContext(
   const wrap =
     <I, O>(activity: (input: I) => Promise<O>) =>
     (input: I): Promise<O> =>
-      environment.run(activity, input) as Promise<O>;
+      environment.run<[I], O, (input: I) => Promise<O>>(activity, input);
   return {
     agentPrepareTurn: wrap(activities.agentPrepareTurn),
     agentGroundedAnswer: wrap(activities.agentGroundedAnswer),
@@ -372,6 +372,36 @@ async function main(): Promise<void> {
       createSearchIndex(mongo.db, config.rag, embeddings),
       createMongoKeywordRetriever(mongo.db),
     );
+    mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+    const file = path.join(root, `bench/results/answers-${Date.now()}.json`);
+    // Written after every model and mode, so a long run's finished parts survive an abort.
+    const write = (): string => {
+      const markdown = [
+        `Corpus: ${corpus.pages} pages of the PostgreSQL 15 manual (${corpus.labelledPages} labelled, the rest distractors), ${corpus.chunks} chunks of at most 640 tokens, hybrid search (${embeddings.modelId} + BM25), k=${config.agent.searchK}.`,
+        `Questions: ${questions.length} (${questions.filter((q) => q.answerPages.length > 0).length} answerable, ${questions.filter((q) => q.answerPages.length === 0).length} unanswerable). Threads: ${threads}. Machine: ${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(1)} at the end.`,
+        '',
+        table(summaries),
+      ].join('\n');
+      writeFileSync(
+        file,
+        `${JSON.stringify(
+          {
+            command:
+              `node --import tsx bench/answers/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+            corpus: { ...corpus, files },
+            threads,
+            machine: { cpus: os.cpus().length, loadAverage: os.loadavg() },
+            agent: config.agent,
+            summaries,
+            runs,
+            markdown,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return markdown;
+    };
     for (const name of modelNames) {
       say(`loading ${name}...`);
       const model = await createBenchModel(name, config, { threads, say });
@@ -391,38 +421,14 @@ async function main(): Promise<void> {
           runs.push(run);
           summaries.push(run.summary);
           say(table([run.summary]).split('\n').at(-1)!);
+          write();
         }
       } finally {
         await model.dispose();
       }
     }
-    const markdown = [
-      `Corpus: ${corpus.pages} pages of the PostgreSQL 15 manual (${corpus.labelledPages} labelled, the rest distractors), ${corpus.chunks} chunks of at most 640 tokens, hybrid search (${embeddings.modelId} + BM25), k=${config.agent.searchK}.`,
-      `Questions: ${questions.length} (${questions.filter((q) => q.answerPages.length > 0).length} answerable, ${questions.filter((q) => q.answerPages.length === 0).length} unanswerable). Threads: ${threads}. Machine: ${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(1)} at the end.`,
-      '',
-      table(summaries),
-    ].join('\n');
+    const markdown = write();
     process.stdout.write(`${markdown}\n`);
-    mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    const file = path.join(root, `bench/results/answers-${Date.now()}.json`);
-    writeFileSync(
-      file,
-      `${JSON.stringify(
-        {
-          command:
-            `node --import tsx bench/answers/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-          corpus: { ...corpus, files },
-          threads,
-          machine: { cpus: os.cpus().length, loadAverage: os.loadavg() },
-          agent: config.agent,
-          summaries,
-          runs,
-          markdown,
-        },
-        null,
-        2,
-      )}\n`,
-    );
     say(`wrote ${path.relative(root, file)}`);
   } finally {
     await mongo.close();
