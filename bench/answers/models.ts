@@ -148,8 +148,9 @@ function messageText(content: unknown): string {
 }
 
 /**
- * The emulator's answer: the first sentence that shares a word with the question, from the
- * first fenced source that does, cited by that source's number; JSON when the request asks for
+ * The emulator's answer: the first sentence (four words or more, ending in . ! or ?; headings
+ * and table cells are skipped) that shares a word with the question, from the first fenced
+ * source that has one, cited by that source's number; JSON when the request asks for
  * the final-answer schema (the tool loop), prose otherwise (the grounded path). Never calls a
  * tool.
  */
@@ -166,7 +167,13 @@ export function emulatorAnswer(request: RecordedRequest): ScriptedReply {
     /<<<SOURCE n="(\d+)"[^\n]*>>>\n([\s\S]*?)\n<<<END SOURCE>>>/g,
   )) {
     const sentences = splitSentences(match[2]!).map(plainSentence);
-    const sentence = sentences.find((text) => answerTerms(text).some((term) => wanted.has(term)));
+    // A sentence, not a heading or a table cell: four words or more and closing punctuation.
+    const sentence = sentences.find(
+      (text) =>
+        /[.!?]$/.test(text) &&
+        text.split(/\s+/).length >= 4 &&
+        answerTerms(text).some((term) => wanted.has(term)),
+    );
     if (!sentence) continue;
     answer = `${sentence} [${match[1]}]`;
     citations = [Number(match[1])];

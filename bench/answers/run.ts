@@ -5,7 +5,7 @@
 // deterministic metrics of domain/answering/answer-metrics.ts. Not a test: run it by hand.
 //
 //   node --import tsx bench/answers/run.ts [--models smollm2,gemma3,openai-emulator]
-//        [--modes auto|grounded,tools] [--pages 200] [--questions N] [--threads 1]
+//        [--modes auto|grounded,tools] [--pages 200] [--questions 24 (0 = all)] [--threads 1]
 //
 // --modes auto (the default) runs local models grounded and remote ones (the emulator, a real
 // OpenAI-compatible server) in both modes. Prints a Markdown table and writes
@@ -61,7 +61,7 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'smollm2,openai-emulator' },
     modes: { type: 'string', default: 'auto' },
     pages: { type: 'string', default: '200' },
-    questions: { type: 'string', default: '0' },
+    questions: { type: 'string', default: '24' },
     threads: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
