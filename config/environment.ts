@@ -22,6 +22,14 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** `import` limits when IMPORT_MAX_* are unset (also the defaults of importDocuments). */
+export const IMPORT_LIMIT_DEFAULTS = {
+  maxEntries: 50_000,
+  maxFileBytes: 32 * 1024 * 1024,
+  maxTotalBytes: 2 * 1024 * 1024 * 1024,
+  maxCompressionRatio: 200,
+} as const;
+
 export const environmentSchema = z.object({
   // Where the embedded infrastructure keeps pid files, data and logs, and where tools are installed.
   SECOND_BRAIN_DATA_DIR: z.string().default('.data'),
@@ -94,6 +102,21 @@ export const environmentSchema = z.object({
   // after this many seconds (a client reconnects and resumes from the durable events).
   SERVE_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(32),
   SERVE_EVENT_STREAM_SECS: z.coerce.number().int().min(1).max(3_600).default(300),
+  // `import`: most entries a zip may list, most bytes of one document (a plain file or an
+  // entry's uncompressed size), most bytes one archive may inflate to, and the highest
+  // compression ratio of an entry over 1 MiB. Checked from the zip's central directory before
+  // anything is inflated; an entry is inflated no further than its checked size.
+  IMPORT_MAX_ENTRIES: z.coerce.number().int().min(1).default(IMPORT_LIMIT_DEFAULTS.maxEntries),
+  IMPORT_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(IMPORT_LIMIT_DEFAULTS.maxFileBytes),
+  IMPORT_MAX_TOTAL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(IMPORT_LIMIT_DEFAULTS.maxTotalBytes),
+  IMPORT_MAX_COMPRESSION_RATIO: z.coerce
+    .number()
+    .min(1)
+    .default(IMPORT_LIMIT_DEFAULTS.maxCompressionRatio),
   // Notion: the integration token (a secret, never logged), the databases to collect, the API's
   // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
   NOTION_TOKEN: optionalString,
@@ -270,6 +293,13 @@ export interface Config {
     readonly maxEventStreams: number;
     readonly eventStreamMs: number;
   };
+  /** `import` size limits (integrations/import/zip-archive.ts). */
+  readonly import: {
+    readonly maxEntries: number;
+    readonly maxFileBytes: number;
+    readonly maxTotalBytes: number;
+    readonly maxCompressionRatio: number;
+  };
   readonly notion: {
     /** The integration token; a secret: never log it or put it in workflow history. */
     readonly token: string | undefined;
@@ -444,6 +474,12 @@ export function loadConfig(
       allowedHosts: env.SERVE_ALLOWED_HOSTS,
       maxEventStreams: env.SERVE_MAX_EVENT_STREAMS,
       eventStreamMs: env.SERVE_EVENT_STREAM_SECS * 1000,
+    },
+    import: {
+      maxEntries: env.IMPORT_MAX_ENTRIES,
+      maxFileBytes: env.IMPORT_MAX_FILE_BYTES,
+      maxTotalBytes: env.IMPORT_MAX_TOTAL_BYTES,
+      maxCompressionRatio: env.IMPORT_MAX_COMPRESSION_RATIO,
     },
     notion: {
       token: env.NOTION_TOKEN,
