@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isLoopbackHost } from '../domain/address-ranges.js';
+import { registerSecret } from '../domain/secret-redaction.js';
 
 /** The training program shipped with the repo (training/train_summarizer.py). */
 export const TRAINING_PROGRAM_PATH = path.resolve(
@@ -424,6 +425,17 @@ export function loadConfig(
     );
   }
   const env = parsed.data;
+  // Every secret this process may hold: redacted from failure messages, stacks and histories.
+  for (const name of [
+    'NOTION_TOKEN',
+    'OPENAI_API_KEY',
+    'HF_TOKEN',
+    'API_TOKEN',
+    'OPIK_API_KEY',
+    'PAYLOAD_ENCRYPTION_KEY',
+    'S3_SECRET_ACCESS_KEY',
+  ] as const)
+    registerSecret(name, env[name]);
   if (!isLoopbackHost(env.SERVE_HOST) && !env.API_TOKEN) {
     throw new ConfigError([
       `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
