@@ -3,12 +3,15 @@
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { FAILURE_KINDS, SecondBrainError, isTransientNetworkError } from '../domain/errors.js';
 import { boundText } from '../domain/bounded-text.js';
+import { redactErrorChain, redactSecrets } from '../domain/secret-redaction.js';
 
 /** Longest failure message kept in history: a server's error text can be megabytes long. */
 const MAX_FAILURE_MESSAGE_CHARS = 2_000;
 
 /** Cuts the error's own message and stack too: Temporal serializes the cause with them. */
 function bounded<T extends Error>(error: T): T {
+  // Temporal serializes the whole cause chain (message and stack of each): no secret in any.
+  redactErrorChain(error);
   if (error.message.length > MAX_FAILURE_MESSAGE_CHARS)
     error.message = boundText(error.message, MAX_FAILURE_MESSAGE_CHARS);
   if (error.stack && error.stack.length > 2 * MAX_FAILURE_MESSAGE_CHARS)
@@ -26,7 +29,10 @@ export function toApplicationFailure(error: unknown): TemporalFailure {
       type: FAILURE_KINDS[error.kind].type,
       nonRetryable: !error.retryable,
       cause: error,
-      details: error.details === undefined ? undefined : [error.details],
+      details:
+        error.details === undefined
+          ? undefined
+          : [JSON.parse(redactSecrets(JSON.stringify(error.details))) as unknown],
       nextRetryDelay: error.retryable ? error.retryAfterMs : undefined,
     });
   }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isLoopbackHost } from '../domain/address-ranges.js';
 import { AGENT_MODES, type AgentMode } from '../domain/answering/agent-mode.js';
 import { DEFAULT_MIN_COVERAGE } from '../domain/answering/relevance.js';
+import { registerSecret } from '../domain/secret-redaction.js';
 
 /** The training program shipped with the repo (training/train_summarizer.py). */
 export const TRAINING_PROGRAM_PATH = path.resolve(
@@ -23,6 +24,14 @@ const optionalUrl = optionalString.pipe(z.url().optional());
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** `import` limits when IMPORT_MAX_* are unset (also the defaults of importDocuments). */
+export const IMPORT_LIMIT_DEFAULTS = {
+  maxEntries: 50_000,
+  maxFileBytes: 32 * 1024 * 1024,
+  maxTotalBytes: 2 * 1024 * 1024 * 1024,
+  maxCompressionRatio: 200,
+} as const;
 
 export const environmentSchema = z.object({
   // Where the embedded infrastructure keeps pid files, data and logs, and where tools are installed.
@@ -96,6 +105,21 @@ export const environmentSchema = z.object({
   // after this many seconds (a client reconnects and resumes from the durable events).
   SERVE_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(32),
   SERVE_EVENT_STREAM_SECS: z.coerce.number().int().min(1).max(3_600).default(300),
+  // `import`: most entries a zip may list, most bytes of one document (a plain file or an
+  // entry's uncompressed size), most bytes one archive may inflate to, and the highest
+  // compression ratio of an entry over 1 MiB. Checked from the zip's central directory before
+  // anything is inflated; an entry is inflated no further than its checked size.
+  IMPORT_MAX_ENTRIES: z.coerce.number().int().min(1).default(IMPORT_LIMIT_DEFAULTS.maxEntries),
+  IMPORT_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(IMPORT_LIMIT_DEFAULTS.maxFileBytes),
+  IMPORT_MAX_TOTAL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(IMPORT_LIMIT_DEFAULTS.maxTotalBytes),
+  IMPORT_MAX_COMPRESSION_RATIO: z.coerce
+    .number()
+    .min(1)
+    .default(IMPORT_LIMIT_DEFAULTS.maxCompressionRatio),
   // Notion: the integration token (a secret, never logged), the databases to collect, the API's
   // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
   NOTION_TOKEN: optionalString,
@@ -276,6 +300,13 @@ export interface Config {
     readonly maxEventStreams: number;
     readonly eventStreamMs: number;
   };
+  /** `import` size limits (integrations/import/zip-archive.ts). */
+  readonly import: {
+    readonly maxEntries: number;
+    readonly maxFileBytes: number;
+    readonly maxTotalBytes: number;
+    readonly maxCompressionRatio: number;
+  };
   readonly notion: {
     /** The integration token; a secret: never log it or put it in workflow history. */
     readonly token: string | undefined;
@@ -403,6 +434,17 @@ export function loadConfig(
     );
   }
   const env = parsed.data;
+  // Every secret this process may hold: redacted from failure messages, stacks and histories.
+  for (const name of [
+    'NOTION_TOKEN',
+    'OPENAI_API_KEY',
+    'HF_TOKEN',
+    'API_TOKEN',
+    'OPIK_API_KEY',
+    'PAYLOAD_ENCRYPTION_KEY',
+    'S3_SECRET_ACCESS_KEY',
+  ] as const)
+    registerSecret(name, env[name]);
   if (!isLoopbackHost(env.SERVE_HOST) && !env.API_TOKEN) {
     throw new ConfigError([
       `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
@@ -453,6 +495,12 @@ export function loadConfig(
       allowedHosts: env.SERVE_ALLOWED_HOSTS,
       maxEventStreams: env.SERVE_MAX_EVENT_STREAMS,
       eventStreamMs: env.SERVE_EVENT_STREAM_SECS * 1000,
+    },
+    import: {
+      maxEntries: env.IMPORT_MAX_ENTRIES,
+      maxFileBytes: env.IMPORT_MAX_FILE_BYTES,
+      maxTotalBytes: env.IMPORT_MAX_TOTAL_BYTES,
+      maxCompressionRatio: env.IMPORT_MAX_COMPRESSION_RATIO,
     },
     notion: {
       token: env.NOTION_TOKEN,

@@ -1,6 +1,7 @@
 // One error taxonomy for the whole platform. Integrations throw these; a worker interceptor turns
 // them into Temporal ApplicationFailures with an explicit type, so Temporal (not SDK clients)
 // decides what to retry and when.
+import { redactSecrets } from './secret-redaction.js';
 
 export const FAILURE_KINDS = {
   /** Bad input: retrying the same input cannot help. */
@@ -38,7 +39,11 @@ export class SecondBrainError extends Error {
     message: string,
     options: SecondBrainErrorOptions = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // A server's error text (part of most messages) can echo the token it was sent.
+    super(
+      redactSecrets(message),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = FAILURE_KINDS[kind].type;
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;

@@ -2,6 +2,7 @@
 // and spans for each activity, LLM call, tool call and retrieval inside it. Ids are derived
 // from stable keys (workflow, run, activity, position), because activities run at least once:
 // a retried attempt writes the same span again instead of a second one.
+import { redactSecrets } from './secret-redaction.js';
 import { createHash } from 'node:crypto';
 
 export type SpanKind = 'activity' | 'llm' | 'tool' | 'retrieval';
@@ -133,10 +134,11 @@ export function estimateCostUsd(
 
 /** An error's message, for a span (errors may be anything a library threw). */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
+  // A raw SDK error (not yet a SecondBrainError) can carry a token its server echoed.
+  if (error instanceof Error) return redactSecrets(error.message);
+  if (typeof error === 'string') return redactSecrets(error);
   try {
-    return JSON.stringify(error) ?? 'unknown error';
+    return redactSecrets(JSON.stringify(error) ?? 'unknown error');
   } catch {
     return 'unknown error';
   }

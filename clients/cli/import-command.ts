@@ -17,7 +17,7 @@ export function registerImportCommand(program: Command): void {
       const storage = createObjectStorage(config.s3);
       try {
         note(`Importing documents from ${source} into s3://${config.s3.bucket}/documents/`);
-        const result = await importDocuments(storage, source);
+        const result = await importDocuments(storage, source, { limits: config.import });
         if (options.json) {
           printJson({ imported: result.imported, skipped: result.skipped, failed: result.failed });
         } else {

@@ -5,13 +5,23 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import AdmZip from 'adm-zip';
 import { contentHash, documentSchema, type Document } from '../../domain/document.js';
+import { IMPORT_LIMIT_DEFAULTS } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { sameDocument } from '../../domain/notion-document.js';
 import { documentKey, runManifestKey } from '../../domain/storage-layout.js';
 import { describeIssues } from '../../domain/workflow-inputs.js';
 import type { ObjectStorage } from '../s3/object-storage.js';
+import {
+  checkDeclaredEntry,
+  formatBytes,
+  inflateEntry,
+  limitError,
+  readZipDirectory,
+  type ImportLimits,
+} from './zip-archive.js';
+
+export type { ImportLimits } from './zip-archive.js';
 
 /** Unknown extra fields of an export are kept as they are, not silently dropped. */
 const importedDocumentSchema = documentSchema.loose();
@@ -34,51 +44,88 @@ interface SourceFile {
   read(): Promise<Buffer>;
 }
 
-async function* folderFiles(root: string, folder: string = root): AsyncGenerator<SourceFile> {
+/** A plain file is measured before it is read: one huge file must not fill the memory. */
+function plainFile(absolute: string, name: string, limits: ImportLimits): SourceFile {
+  return {
+    name,
+    read: async () => {
+      const { size } = await stat(absolute);
+      if (size > limits.maxFileBytes)
+        throw limitError(
+          name,
+          `per-file limit of ${formatBytes(limits.maxFileBytes)} (IMPORT_MAX_FILE_BYTES)`,
+          `it is ${formatBytes(size)}`,
+          { limit: 'fileBytes', max: limits.maxFileBytes, measured: size },
+        );
+      return readFile(absolute);
+    },
+  };
+}
+
+async function* folderFiles(
+  root: string,
+  limits: ImportLimits,
+  folder: string = root,
+): AsyncGenerator<SourceFile> {
   const entries = await readdir(folder, { withFileTypes: true });
   entries.sort((left, right) => (left.name < right.name ? -1 : 1));
   for (const entry of entries) {
     const absolute = path.join(folder, entry.name);
-    if (entry.isDirectory()) yield* folderFiles(root, absolute);
+    if (entry.isDirectory()) yield* folderFiles(root, limits, absolute);
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json'))
-      yield { name: path.relative(root, absolute), read: () => readFile(absolute) };
+      yield plainFile(absolute, path.relative(root, absolute), limits);
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.zip'))
-      yield* zipFiles(absolute, path.relative(root, absolute), { insideFolder: true });
+      yield* zipFiles(absolute, path.relative(root, absolute), limits, { insideFolder: true });
   }
 }
 
-function* zipFiles(
+/**
+ * The JSON entries of an archive, each checked against the limits from the central directory
+ * before it is inflated, and inflated only up to its checked size (zip-archive.ts). An archive
+ * over the entry limit is one failure; an entry over a limit is one failure, the rest import.
+ */
+async function* zipFiles(
   archive: string,
   label: string,
+  limits: ImportLimits,
   options: { insideFolder?: boolean } = {},
-): Generator<SourceFile> {
-  let zip: AdmZip;
+): AsyncGenerator<SourceFile> {
+  let directory;
   try {
-    zip = new AdmZip(archive);
+    directory = await readZipDirectory(archive, label, limits);
   } catch (error) {
-    // One corrupt archive among a folder's files is reported like a bad file; the rest go on.
-    if (options.insideFolder) {
-      const reason = `not a readable zip archive: ${(error as Error).message}`;
-      yield { name: label, read: () => Promise.reject(new Error(reason)) };
+    // An archive over a limit, or one corrupt archive among a folder's files, is reported like
+    // a bad file; the rest go on.
+    if (error instanceof SecondBrainError || options.insideFolder) {
+      const failure = error instanceof SecondBrainError ? error : (error as Error);
+      yield { name: label, read: () => Promise.reject(failure) };
       return;
     }
     throw new SecondBrainError('validation', `${label} is not a readable zip archive`, {
       cause: error,
     });
   }
-  const entries = zip
-    .getEntries()
+  const entries = directory
     .filter(
       (entry) =>
-        !entry.isDirectory &&
-        entry.entryName.toLowerCase().endsWith('.json') &&
+        !entry.name.endsWith('/') &&
+        entry.name.toLowerCase().endsWith('.json') &&
         // macOS archivers add resource forks that look like JSON files but are not.
-        !entry.entryName.startsWith('__MACOSX/') &&
-        !path.posix.basename(entry.entryName).startsWith('._'),
+        !entry.name.startsWith('__MACOSX/') &&
+        !path.posix.basename(entry.name).startsWith('._'),
     )
-    .sort((left, right) => (left.entryName < right.entryName ? -1 : 1));
-  for (const entry of entries)
-    yield { name: `${label}:${entry.entryName}`, read: () => Promise.resolve(entry.getData()) };
+    .sort((left, right) => (left.name < right.name ? -1 : 1));
+  let inflated = 0;
+  for (const entry of entries) {
+    const name = `${label}:${entry.name}`;
+    yield {
+      name,
+      read: async () => {
+        checkDeclaredEntry(name, entry, limits, inflated);
+        return inflateEntry(archive, name, entry, (bytes) => (inflated += bytes));
+      },
+    };
+  }
 }
 
 /** A crawled page links out of Notion; a Notion page lives on notion.so. */
@@ -118,7 +165,7 @@ export function parseImportedDocument(bytes: Buffer): Document {
   };
 }
 
-async function* sourceFiles(source: string): AsyncGenerator<SourceFile> {
+async function* sourceFiles(source: string, limits: ImportLimits): AsyncGenerator<SourceFile> {
   let info;
   try {
     info = await stat(source);
@@ -127,10 +174,11 @@ async function* sourceFiles(source: string): AsyncGenerator<SourceFile> {
       cause: error,
     });
   }
-  if (info.isDirectory()) yield* folderFiles(source);
-  else if (source.toLowerCase().endsWith('.zip')) yield* zipFiles(source, path.basename(source));
+  if (info.isDirectory()) yield* folderFiles(source, limits);
+  else if (source.toLowerCase().endsWith('.zip'))
+    yield* zipFiles(source, path.basename(source), limits);
   else if (source.toLowerCase().endsWith('.json'))
-    yield { name: path.basename(source), read: () => readFile(source) };
+    yield plainFile(source, path.basename(source), limits);
   else
     throw new SecondBrainError(
       'validation',
@@ -145,15 +193,16 @@ async function* sourceFiles(source: string): AsyncGenerator<SourceFile> {
 export async function importDocuments(
   storage: ObjectStorage,
   source: string,
-  options: { runId?: string; onProgress?: (done: number) => void } = {},
+  options: { runId?: string; onProgress?: (done: number) => void; limits?: ImportLimits } = {},
 ): Promise<ImportResult> {
+  const limits = options.limits ?? IMPORT_LIMIT_DEFAULTS;
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date().toISOString();
   const imported: string[] = [];
   const skipped: string[] = [];
   const failed: ImportFailure[] = [];
   await storage.ensureBucket();
-  for await (const file of sourceFiles(source)) {
+  for await (const file of sourceFiles(source, limits)) {
     let document: Document;
     try {
       document = parseImportedDocument(await file.read());

@@ -68,6 +68,11 @@ export interface HuggingFaceHubEmulator {
   repos: Map<string, EmulatedRepo>;
   requests: HubRequest[];
   jobs: Map<string, EmulatedJob>;
+  /**
+   * The next requests get these statuses, with an error body echoing the Authorization header
+   * they carried (as a careless proxy would): the client must not pass it on.
+   */
+  failNextRequests(...statuses: number[]): void;
   close(): Promise<void>;
 }
 
@@ -137,11 +142,19 @@ export async function startHuggingFaceHubEmulator(options: {
   const repos = new Map<string, EmulatedRepo>();
   const jobs = new Map<string, EmulatedJob>();
   const requests: HubRequest[] = [];
+  const failures: number[] = [];
   let baseUrl = '';
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', baseUrl);
     requests.push({ method: request.method ?? 'GET', path: url.pathname });
+    const failure = failures.shift();
+    if (failure !== undefined) {
+      send(response, failure, {
+        error: `Request refused (${failure}); Authorization: ${request.headers.authorization ?? ''}`,
+      });
+      return;
+    }
     if (request.headers.authorization !== `Bearer ${options.token}`) {
       send(response, 401, { error: 'Invalid credentials in Authorization header' });
       return;
@@ -352,6 +365,7 @@ export async function startHuggingFaceHubEmulator(options: {
     repos,
     requests,
     jobs,
+    failNextRequests: (...statuses) => failures.push(...statuses),
     close: () =>
       new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),

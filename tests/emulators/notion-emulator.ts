@@ -126,6 +126,17 @@ export class NotionEmulator {
     this.children.delete(id);
   }
 
+  /**
+   * Every request from now on gets this status (401, 500...), with an error body that echoes
+   * the Authorization header it received, as a careless proxy would: the client must not pass
+   * it on. undefined = back to normal.
+   */
+  refuseAll(status: number | undefined): void {
+    this.refusal = status;
+  }
+
+  private refusal: number | undefined;
+
   /** The next request about this page gets this status (e.g. 429 with Retry-After). */
   failNextRequest(pageId: string, failure: Omit<InjectedFailure, 'pageId'>): void {
     this.failures.push({ pageId: undashed(pageId), ...failure });
@@ -182,6 +193,17 @@ export class NotionEmulator {
       this.send(response, status, payload, headers);
     };
 
+    if (this.refusal !== undefined) {
+      const echoed = `received ${request.headers.authorization ?? 'no Authorization header'}`;
+      return reply(
+        this.refusal,
+        errorBody(
+          this.refusal,
+          this.refusal === 401 ? 'unauthorized' : 'internal_server_error',
+          echoed,
+        ),
+      );
+    }
     if (request.headers.authorization !== `Bearer ${this.token}`) {
       return reply(401, errorBody(401, 'unauthorized', 'API token is invalid.'));
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import { documentKey } from '../../domain/storage-layout.js';
@@ -165,5 +166,169 @@ describe('importing existing exports into S3', () => {
     });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no such file or folder/);
+  });
+});
+
+/** The peak RSS a child process preloaded with report-peak-memory.mjs printed, in MiB. */
+function peakRssMiB(stderr: string): number {
+  const match = /peak-rss-kib=(\d+)/.exec(stderr);
+  assert.ok(match, `no peak-rss-kib line in: ${stderr.slice(-500)}`);
+  return Number(match[1]) / 1024;
+}
+
+const peakMemoryPreload = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../support/report-peak-memory.mjs',
+);
+
+/** Sets the uncompressed size an archive's central directory and local header give `name`. */
+function declareSize(archive: Buffer, name: string, size: number): void {
+  const nameBytes = Buffer.from(name, 'utf8');
+  let patched = 0;
+  for (let at = 0; at + 46 < archive.length; at++) {
+    const signature = archive.readUInt32LE(at);
+    if (
+      signature === 0x04034b50 &&
+      archive.subarray(at + 30, at + 30 + nameBytes.length).equals(nameBytes)
+    ) {
+      archive.writeUInt32LE(size, at + 22);
+      patched++;
+    }
+    if (
+      signature === 0x02014b50 &&
+      archive.subarray(at + 46, at + 46 + nameBytes.length).equals(nameBytes)
+    ) {
+      archive.writeUInt32LE(size, at + 24);
+      patched++;
+    }
+  }
+  assert.equal(patched, 2, `${name}: local header and central directory entry`);
+}
+
+const BOMB_BYTES = 100 * 1024 * 1024;
+
+/**
+ * A zip of about 200 KB holding two 100 MiB entries of zeros, one that says so and one whose
+ * headers claim 1,000 bytes, and one valid document.
+ */
+function zipBomb(folder: string): string {
+  const zip = new AdmZip();
+  const zeros = Buffer.alloc(BOMB_BYTES);
+  zip.addFile('bomb/honest.json', zeros);
+  zip.addFile('bomb/liar.json', zeros);
+  zip.addLocalFile(path.join(sampleFolder, sampleFiles[1]!), 'bomb/');
+  const bytes = zip.toBuffer();
+  declareSize(bytes, 'bomb/liar.json', 1000);
+  const archive = path.join(folder, 'bomb.zip');
+  writeFileSync(archive, bytes);
+  assert.ok(bytes.length < 300_000, `the bomb is ${bytes.length} bytes`);
+  return archive;
+}
+
+describe('import size limits (issue 16, item 10)', () => {
+  it('`import` refuses a 100 KB → 100 MB zip bomb by name, with low peak memory, and imports the good files beside it', async () => {
+    const { bucket, storage } = freshStorage();
+    try {
+      const folder = temporaryFolder();
+      zipBomb(folder);
+      cpSync(path.join(sampleFolder, sampleFiles[0]!), path.join(folder, 'good.json'));
+      const goodOnly = temporaryFolder();
+      cpSync(path.join(sampleFolder, sampleFiles[0]!), path.join(goodOnly, 'good.json'));
+      const env = { S3_BUCKET: bucket, NODE_OPTIONS: `--import=${peakMemoryPreload}` };
+
+      const baseline = await runCli(['import', goodOnly, '--json'], { env });
+      assert.equal(baseline.code, 0, baseline.stderr);
+      const run = await runCli(['import', folder, '--json'], { env });
+      assert.equal(run.code, 1, 'refused files make the exit code 1');
+      const output = lastJsonLine(run.stdout) as {
+        imported: number;
+        skipped: number;
+        failed: { file: string; error: string }[];
+      };
+      // good.json is unchanged since the baseline run; the archive's good document is new.
+      assert.equal(output.imported + output.skipped, 2, run.stdout);
+      const byFile = new Map(output.failed.map((failure) => [failure.file, failure.error]));
+      assert.deepEqual([...byFile.keys()].sort(), [
+        'bomb.zip:bomb/honest.json',
+        'bomb.zip:bomb/liar.json',
+      ]);
+      // Refused from the central directory: the file, the limit and the measured size.
+      assert.match(
+        byFile.get('bomb.zip:bomb/honest.json')!,
+        /^bomb\.zip:bomb\/honest\.json refused: it declares 100 MiB \(104857600 bytes\) uncompressed, over the per-file limit of 32 MiB \(33554432 bytes\) \(IMPORT_MAX_FILE_BYTES\)$/,
+      );
+      // Stopped while inflating, one slice past the size its headers claim.
+      assert.match(
+        byFile.get('bomb.zip:bomb/liar.json')!,
+        /^bomb\.zip:bomb\/liar\.json refused: it inflated past ([\d.]+ KiB) \(\d+ bytes\) and was stopped there, over the 1000 bytes its central directory declares$/,
+      );
+      const stopped = Number(
+        /past [\d.]+ KiB \((\d+) bytes\)/.exec(byFile.get('bomb.zip:bomb/liar.json')!)![1],
+      );
+      assert.ok(stopped <= 1000 + 64 * 1024, `inflated ${stopped} bytes`);
+      const keys: string[] = [];
+      for await (const key of storage.listKeys('documents/')) keys.push(key);
+      assert.equal(keys.length, 2);
+
+      // The old importer held the whole 100 MiB entry and its decoded text: about 300 MiB more
+      // than a one-file import. The CLI's own peak varies by about 30 MiB from run to run.
+      const growth = peakRssMiB(run.stderr) - peakRssMiB(baseline.stderr);
+      process.stderr.write(`peak RSS growth over a one-file import: ${growth.toFixed(1)} MiB\n`);
+      assert.ok(growth < 100, `peak RSS grew by ${growth.toFixed(0)} MiB over a one-file import`);
+    } finally {
+      storage.close();
+    }
+  });
+
+  it('refuses an archive over the entry limit, an entry over the ratio or total limit, and a plain file over the size limit, by name', async () => {
+    const { storage } = freshStorage();
+    const limits = {
+      maxEntries: 3,
+      maxFileBytes: 100 * 1024 * 1024 + 1,
+      maxTotalBytes: 3 * 1024 * 1024,
+      maxCompressionRatio: 50,
+    };
+    try {
+      const folder = temporaryFolder();
+      zipBomb(folder);
+      const many = new AdmZip();
+      for (let index = 0; index < 4; index++) many.addFile(`x${index}.json`, Buffer.from('{}'));
+      many.writeZip(path.join(folder, 'many.zip'));
+      const total = new AdmZip();
+      const random = Buffer.alloc(2 * 1024 * 1024);
+      for (let at = 0; at < random.length; at += 4)
+        random.writeUInt32LE((at * 2654435761) >>> 0, at);
+      total.addFile('a.json', random);
+      total.addFile('b.json', random);
+      total.writeZip(path.join(folder, 'total.zip'));
+      cpSync(path.join(sampleFolder, sampleFiles[0]!), path.join(folder, 'good.json'));
+      writeFileSync(path.join(folder, 'huge.json'), Buffer.alloc(1024, 0x20));
+
+      const result = await importDocuments(storage, folder, { limits });
+      const byFile = new Map(result.failed.map((failure) => [failure.file, failure.error]));
+      assert.match(
+        byFile.get('many.zip')!,
+        /^many\.zip refused: its central directory lists 4 entries, over the limit of 3 entries \(IMPORT_MAX_ENTRIES\)$/,
+      );
+      assert.match(
+        byFile.get('bomb.zip:bomb/honest.json')!,
+        /refused: .* inflate to 100 MiB \(104857600 bytes\), a ratio of \d+, over the compression ratio limit of 50/,
+      );
+      assert.match(
+        byFile.get('total.zip:b.json')!,
+        /would take the archive to 4\.0 MiB \(4194304 bytes\) uncompressed, over the archive total limit of 3\.0 MiB/,
+      );
+      assert.equal(result.imported, 2, JSON.stringify(result.failed));
+
+      const small = await importDocuments(storage, folder, {
+        limits: { ...limits, maxFileBytes: 512 },
+      });
+      assert.match(
+        new Map(small.failed.map((failure) => [failure.file, failure.error])).get('huge.json')!,
+        /^huge\.json refused: it is 1\.0 KiB \(1024 bytes\), over the per-file limit of 512 bytes \(IMPORT_MAX_FILE_BYTES\)$/,
+      );
+    } finally {
+      storage.close();
+    }
   });
 });

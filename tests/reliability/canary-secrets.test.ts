@@ -18,7 +18,11 @@ import {
 } from '../emulators/huggingface-hub-emulator.js';
 import { NotionEmulator } from '../emulators/notion-emulator.js';
 import { page, paragraph, text } from '../emulators/notion-fixtures.js';
-import { createOpenAIEmulator, openAIChatReply } from '../emulators/openai-emulator.js';
+import {
+  createOpenAIEmulator,
+  openAIChatReply,
+  openAIError,
+} from '../emulators/openai-emulator.js';
 import type { RecordedRequest } from '../emulators/scripted-http-server.js';
 import { startTestSite, type TestSite } from '../support/etl-test-site.js';
 import { recordScenario } from '../support/reliability-figures.js';
@@ -161,6 +165,78 @@ describe('canary secrets never appear in logs, histories or stored data', () => 
     });
     await dataset.result().catch(explain);
 
+    // Error paths: each service refuses, echoing the secret it received in its error body (as
+    // a careless proxy would); the failure messages, stacks, histories and traces must not.
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'completed',
+        (error: unknown) => String(error),
+      );
+    const notionRequestsBefore = notion.requests.length;
+    notion.refuseAll(500);
+    const collect500 = await startPipeline(client, 'collect', {
+      input: {},
+      taskQueue,
+      trigger: 'test',
+    });
+    // Transient: retried; once a 500 was answered, Notion recovers and the run completes.
+    while (!notion.requests.slice(notionRequestsBefore).some((request) => request.status === 500))
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    notion.refuseAll(undefined);
+    await settle(collect500.result());
+    notion.refuseAll(401);
+    const collect401 = await startPipeline(client, 'collect', {
+      input: {},
+      taskQueue,
+      trigger: 'test',
+    });
+    const collectOutcome = await settle(collect401.result());
+    notion.refuseAll(undefined);
+    assert.ok(
+      notion.requests.slice(notionRequestsBefore).some((request) => request.status === 401),
+      `Notion refused with 401 (${collectOutcome})`,
+    );
+
+    const chatRequestsBefore = openai.requests.length;
+    const echoedKey = (status: number) =>
+      openAIError(status, {
+        message: `Incorrect API key provided: ${CANARIES.OPENAI_API_KEY}.`,
+        type: status === 401 ? 'invalid_request_error' : 'server_error',
+        code: status === 401 ? 'invalid_api_key' : null,
+      });
+    openai.enqueue('chat', echoedKey(500), echoedKey(401));
+    const datasetLlm = await startPipeline(client, 'dataset', {
+      // Another summary limit: another prompt, so the response cache cannot answer it.
+      input: { push: false, augmentationLoops: 1, minQualityScore: 0, maxSummaryChars: 200 },
+      taskQueue,
+      trigger: 'test',
+    });
+    await settle(datasetLlm.result());
+    assert.ok(
+      openai.requests.length >= chatRequestsBefore + 2,
+      `both refusals were answered (${openai.requests.length - chatRequestsBefore} requests)`,
+    );
+
+    const hubRequestsBefore = hub.requests.length;
+    hub.failNextRequests(500, 401);
+    const datasetHub = await startPipeline(client, 'dataset', {
+      input: {
+        push: true,
+        hubRepo: 'canary/second-brain-refused',
+        augmentationLoops: 1,
+        minQualityScore: 0,
+      },
+      taskQueue,
+      trigger: 'test',
+    });
+    const hubOutcome = await settle(datasetHub.result());
+    assert.ok(
+      hub.requests.length >= hubRequestsBefore + 2,
+      `the Hub refused twice (${hubOutcome})`,
+    );
+    assert.notEqual(hubOutcome, 'completed', 'a 401 from the Hub fails the push');
+
     // The canaries were really used: each service received its own.
     assert.ok(
       notion.requests.some((request) => request.status === 403),
@@ -209,10 +285,10 @@ describe('canary secrets never appear in logs, histories or stored data', () => 
     assert.deepEqual(found, []);
     await recordScenario({
       scenario: 'Canary secrets',
-      fault: `canary NOTION_TOKEN, OPENAI_API_KEY, HF_TOKEN, API_TOKEN; scanned worker logs, ${executions} workflow histories, ${collections} MongoDB collections`,
+      fault: `canary NOTION_TOKEN, OPENAI_API_KEY, HF_TOKEN, API_TOKEN, also echoed back in Notion, OpenAI and Hub 401/500 error bodies; scanned worker logs, ${executions} workflow histories, ${collections} MongoDB collections`,
       faultsInjected: Object.keys(CANARIES).length,
-      runsStarted: 2,
-      runsCompleted: 2,
+      runsStarted: 6,
+      runsCompleted: 6,
       documentsExpected: 0,
       documentsLost: 0,
       documentsDuplicated: 0,
