@@ -5,7 +5,10 @@
 // model fails or runs out of time, the answer is quotes of the passages. Works the same with a
 // 135M local model and a large remote one: the model can only add words, never wrong ones.
 import { log } from '@temporalio/activity';
-import { buildGroundedPrompt } from '../../domain/answering/grounded-prompt.js';
+import {
+  buildGroundedPrompt,
+  GROUNDED_SYSTEM_PROMPT,
+} from '../../domain/answering/grounded-prompt.js';
 import { groundDraft } from '../../domain/answering/grounding.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { NO_ANSWER, truncate, type AgentStep, type ModelStepResult } from '../../domain/agent.js';
@@ -36,6 +39,8 @@ export interface GroundedAnswerInput {
  * on a CPU every extra token is time the reader waits for sentences the check drops anyway.
  */
 export const GROUNDED_ANSWER_MAX_TOKENS = 120;
+/** The end of a sentence, its citations included, followed by the start of the next one. */
+const SENTENCE_END = /[.!?](?:\s*\[\d{1,3}\])*\s+(?=\S)/g;
 /** Chat-template tokens the prompt count may miss (BOS, generation prompt). */
 const TEMPLATE_MARGIN_TOKENS = 32;
 
@@ -95,6 +100,7 @@ export function createGroundedAnswer(context: AgentContext) {
           at: new Date(),
         });
         let draft = '';
+        let enough = false;
         let failure: string | undefined;
         try {
           const response = await withHeartbeat(() =>
@@ -106,6 +112,11 @@ export function createGroundedAnswer(context: AgentContext) {
               onText: (piece) => {
                 firstTokenMs ??= Date.now() - started;
                 draft += piece;
+                // Three finished sentences are all the answer keeps: stop paying for more.
+                if (!enough && (draft.match(SENTENCE_END) ?? []).length >= 3) {
+                  enough = true;
+                  controller.abort();
+                }
                 live.push(piece);
               },
               cache: false,
@@ -118,19 +129,24 @@ export function createGroundedAnswer(context: AgentContext) {
           // else, and a timeout, ends in the best answer the draft and the passages allow.
           const retryable = error instanceof SecondBrainError && error.retryable;
           if (retryable && currentAttempt() < 2 && !controller.signal.aborted) throw error;
-          failure = controller.signal.aborted
-            ? `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`
-            : `the model failed: ${truncate(error instanceof Error ? error.message : String(error), 200)}`;
-          log.warn('Grounded answer: model call failed; answering from what checks out', {
-            turnId: input.turnId,
-            reason: failure,
-          });
+          failure = enough
+            ? undefined
+            : controller.signal.aborted
+              ? `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`
+              : `the model failed: ${truncate(error instanceof Error ? error.message : String(error), 200)}`;
+          if (failure)
+            log.warn('Grounded answer: model call failed; answering from what checks out', {
+              turnId: input.turnId,
+              reason: failure,
+            });
         } finally {
           clearTimeout(timer);
         }
-        if (controller.signal.aborted && !failure)
+        if (controller.signal.aborted && !failure && !enough)
           failure = `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`;
-        const grounded = groundDraft(draft, prompt.passages);
+        const grounded = groundDraft(draft, prompt.passages, {
+          forbidden: [GROUNDED_SYSTEM_PROMPT],
+        });
         const durationMs = Date.now() - started;
         result =
           grounded.sentences.length > 0

@@ -4,7 +4,7 @@
 // the terms an answer must contain), do its citations point at passages that support it, and
 // was a question the knowledge base cannot answer declined.
 import type { AnswerKind } from '../agent.js';
-import { supportBy } from './grounding.js';
+import { markersBeforeStops, supportBy } from './grounding.js';
 import { answerTerms } from './answer-terms.js';
 import { splitSentences } from './sentences.js';
 
@@ -58,7 +58,7 @@ function mentionsKeyTerm(question: LabelledQuestion, answer: string): boolean {
 
 export function citationPrecision(answer: string, sources: ScoredSource[]): number | null {
   if (sources.length === 0) return null;
-  const sentences = splitSentences(answer);
+  const sentences = splitSentences(markersBeforeStops(answer));
   const supported = sources.filter((source) => {
     const terms = new Set(answerTerms(source.text));
     return sentences.some(

@@ -13,6 +13,8 @@ export interface GroundingOptions {
   minSupport?: number;
   /** Sentences kept at most (default 4). */
   maxSentences?: number;
+  /** Texts a kept sentence must not echo (the prompt's own instructions). */
+  forbidden?: string[];
 }
 
 export interface GroundedSentence {
@@ -38,6 +40,44 @@ export function supportBy(sentence: string, passageTerms: Set<string>): number {
   return terms.filter((term) => passageTerms.has(term)).length / terms.length;
 }
 
+/** Consecutive passage sentences a draft sentence must stand in: one place, not a whole chunk. */
+const SUPPORT_WINDOW = 3;
+/** Term overlap above which a sentence repeats one already kept. */
+const REPEAT_OVERLAP = 0.8;
+
+/** A citation written after the full stop ("… table. [1]") belongs to the sentence before it. */
+export function markersBeforeStops(text: string): string {
+  return text.replace(/([.!?])((?:\s*\[\d{1,3}\])+)/g, '$2$1');
+}
+
+/** Numbers and quantities of a text ("5min", "1GB", "5432"), lower-cased. */
+function quantities(text: string): string[] {
+  return (text.toLowerCase().match(/\d[\d.,]*[a-z]*/g) ?? []).map((value) =>
+    value.replace(/[.,]+$/, ''),
+  );
+}
+
+interface Place {
+  terms: Set<string>;
+  text: string;
+}
+
+/** The passage as overlapping places: its title with each run of SUPPORT_WINDOW sentences. */
+function placesOf(passage: Passage): Place[] {
+  const sentences = splitSentences(passage.text);
+  const places: Place[] = [];
+  for (let start = 0; start < Math.max(1, sentences.length - SUPPORT_WINDOW + 1); start++) {
+    const text = `${passage.title}\n${sentences.slice(start, start + SUPPORT_WINDOW).join(' ')}`;
+    places.push({ terms: new Set(answerTerms(text)), text: text.toLowerCase() });
+  }
+  return places;
+}
+
+function overlap(a: Set<string>, b: Set<string>): number {
+  const shared = [...a].filter((term) => b.has(term)).length;
+  return shared / Math.max(1, Math.min(a.size, b.size));
+}
+
 export function groundDraft(
   draft: string,
   passages: Passage[],
@@ -45,42 +85,48 @@ export function groundDraft(
 ): GroundingResult {
   const minSupport = options.minSupport ?? 0.65;
   const maxSentences = options.maxSentences ?? 4;
+  const forbidden = (options.forbidden ?? []).map((text) => new Set(answerTerms(text)));
   const indexed = passages.map((passage) => ({
     passage,
-    terms: new Set(answerTerms(`${passage.title}\n${passage.text}`)),
+    places: placesOf(passage),
     negations: negationsIn(passage.text),
   }));
-  const kept: GroundedSentence[] = [];
+  const kept: (GroundedSentence & { terms: Set<string> })[] = [];
   let dropped = 0;
-  const seen = new Set<string>();
-  for (const raw of splitSentences(draft)) {
+  for (const raw of splitSentences(markersBeforeStops(draft))) {
     const text = plainSentence(raw.replace(MARKER, '')).replace(/\s+([.,;:!?])/g, '$1');
-    // A sentence cut off by the token limit ends without punctuation: it is not a claim.
-    if (!/[.!?)"'`]$/.test(text) || answerTerms(text).length < 2) {
+    const terms = new Set(answerTerms(text));
+    // A sentence cut off by the token limit ends without punctuation: it is not a claim. One
+    // that repeats a kept sentence, or the instructions, adds nothing.
+    if (
+      !/[.!?)"'`]$/.test(text) ||
+      terms.size < 2 ||
+      kept.some((other) => overlap(terms, other.terms) >= REPEAT_OVERLAP) ||
+      forbidden.some((instructions) => supportBy(text, instructions) >= 0.6)
+    ) {
       dropped++;
       continue;
     }
-    const key = answerTerms(text).join(' ');
-    if (seen.has(key)) {
-      dropped++;
-      continue;
-    }
+    const numbers = quantities(text);
     let best: { n: number; support: number } | undefined;
     for (const entry of indexed) {
       const extraNegation = [...negationsIn(text)].some((word) => !entry.negations.has(word));
       if (extraNegation) continue;
-      const support = supportBy(text, entry.terms);
-      if (!best || support > best.support) best = { n: entry.passage.n, support };
+      for (const place of entry.places) {
+        // A number the place does not state ("2min" where the manual says 5min) is invented.
+        if (numbers.some((number) => !place.text.includes(number))) continue;
+        const support = supportBy(text, place.terms);
+        if (!best || support > best.support) best = { n: entry.passage.n, support };
+      }
     }
     if (!best || best.support < minSupport || kept.length >= maxSentences) {
       dropped++;
       continue;
     }
-    seen.add(key);
-    kept.push({ text, n: best.n, support: best.support });
+    kept.push({ text, n: best.n, support: best.support, terms });
   }
   return {
-    sentences: kept,
+    sentences: kept.map(({ terms: _terms, ...sentence }) => sentence),
     dropped,
     answer: kept
       .map((sentence) => `${sentence.text.replace(/[.!?]$/, '')} [${sentence.n}].`)

@@ -33,14 +33,18 @@ export function plainSentence(sentence: string): string {
     escaped.push(character);
     return `\uE001${escaped.length - 1}\uE001`;
   });
-  return hidden
-    .replace(/^#{1,6}\s+/, '')
-    .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[*_`]{1,3}([^*_`]+)[*_`]{1,3}/g, '$1')
-    .replace(/(\*\*|__)+$/g, '')
-    .replace(/<[^>]{1,200}>/g, '')
-    .replace(/\s+/g, ' ')
-    .replace(/\uE001(\d+)\uE001/g, (_match, index: string) => escaped[Number(index)] ?? '')
-    .trim();
+  return (
+    hidden
+      .replace(/^#{1,6}\s+/, '')
+      .replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '')
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/`+([^`]+)`+/g, '$1')
+      // Emphasis only around words, so identifiers keep their underscores (work_mem).
+      .replace(/(^|[^\w\\])(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\2(?!\w)/g, '$1$3')
+      .replace(/(\*\*|__)+$/g, '')
+      .replace(/<[^>]{1,200}>/g, '')
+      .replace(/\s+/g, ' ')
+      .replace(/\uE001(\d+)\uE001/g, (_match, index: string) => escaped[Number(index)] ?? '')
+      .trim()
+  );
 }

@@ -231,3 +231,36 @@ describe('answer metrics', () => {
     assert.equal(summary.groundedRate, 0);
   });
 });
+
+describe('what the sentence check refuses (answers the benchmark found kept)', () => {
+  const timeout = [
+    {
+      n: 1,
+      title: 'Checkpoints',
+      url: 'u',
+      text: 'checkpoint_timeout is the maximum time between automatic WAL checkpoints. The default is five minutes (5min). Increasing it increases recovery time.',
+    },
+  ];
+  it('a number its passage does not state', () => {
+    assert.equal(groundDraft('The default is 2 minutes (2min) [1].', timeout).answer, '');
+    assert.equal(
+      groundDraft('The default is five minutes (5min) [1].', timeout).answer,
+      'The default is five minutes (5min) [1].',
+    );
+  });
+  it('a repeat, an echo of the instructions, and a citation after the full stop', () => {
+    const draft =
+      'The default checkpoint_timeout is five minutes (5min). [1] The default checkpoint_timeout is five minutes (5min) [1]. End each sentence with the number of the source it comes from, like [1].';
+    const result = groundDraft(draft, timeout, {
+      forbidden: ['End each sentence with the number of the source it comes from, like [1].'],
+    });
+    assert.equal(result.answer, 'The default checkpoint_timeout is five minutes (5min) [1].');
+    assert.equal(result.dropped, 2);
+  });
+  it('identifiers keep their underscores', () => {
+    assert.match(
+      extractiveAnswer('What is checkpoint_timeout?', timeout),
+      /checkpoint_timeout is the maximum time/,
+    );
+  });
+});
