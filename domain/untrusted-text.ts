@@ -8,10 +8,9 @@
 
 /** Breaks every `<<<` / `>>>` run (and longer) so the text cannot form a fence line. */
 export function neutralizeFences(text: string): string {
-  return text.replace(/<{3,}/g, (run) => '<'.repeat(run.length).split('').join(' ')).replace(
-    />{3,}/g,
-    (run) => '>'.repeat(run.length).split('').join(' '),
-  );
+  return text
+    .replace(/<{3,}/g, (run) => '<'.repeat(run.length).split('').join(' '))
+    .replace(/>{3,}/g, (run) => '>'.repeat(run.length).split('').join(' '));
 }
 
 /** An attribute value on one line, without quotes or fence characters. */
