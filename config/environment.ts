@@ -76,6 +76,8 @@ export const environmentSchema = z.object({
   // address requires API_TOKEN (sent as a bearer token).
   SERVE_HOST: z.string().min(1).default('127.0.0.1'),
   SERVE_PORT: port.default(3000),
+  // The demo library `start` serves on 127.0.0.1 beside the bundled sample (a free port if taken).
+  DEMO_SITE_PORT: port.default(8737),
   API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   // Notion: the integration token (a secret, never logged), the databases to collect, the API's
   // base URL (an emulator or proxy in tests), the per-worker request rate and how child pages render.
@@ -249,6 +251,7 @@ export interface Config {
     readonly port: number;
     readonly apiToken: string | undefined;
   };
+  readonly demoSitePort: number;
   readonly notion: {
     /** The integration token; a secret: never log it or put it in workflow history. */
     readonly token: string | undefined;
@@ -419,6 +422,7 @@ export function loadConfig(
     },
     rag: { searchBackend: env.RAG_SEARCH_BACKEND, atlasFusion: env.RAG_ATLAS_FUSION },
     serve: { host: env.SERVE_HOST, port: env.SERVE_PORT, apiToken: env.API_TOKEN },
+    demoSitePort: env.DEMO_SITE_PORT,
     notion: {
       token: env.NOTION_TOKEN,
       databaseIds: env.NOTION_DATABASE_IDS,
@@ -426,7 +430,8 @@ export function loadConfig(
       requestsPerSecond: env.NOTION_REQUESTS_PER_SECOND,
       childPages: env.NOTION_CHILD_PAGES,
     },
-    interactive: !env.CI && Boolean(process.stdout.isTTY),
+    // Progress goes to stderr, which stays a terminal under `start | tee log`.
+    interactive: !env.CI && Boolean(process.stderr.isTTY),
     models: {
       directory: path.resolve(workingDirectory, env.MODELS_DIR),
       llm: {
