@@ -13,8 +13,15 @@ import { fetchBlockTree } from '../integrations/notion/block-tree.js';
 import type { NotionGateway, NotionPage } from '../integrations/notion/notion-client.js';
 import type { ObjectStorage } from '../integrations/s3/object-storage.js';
 
+/**
+ * Where a data source's last successful run started. Keyed by the data source id since the
+ * move to data sources (API 2025-09-03); records written before it are keyed by the database
+ * id and carry no `databaseId`. Such a legacy cursor still holds for the database's data
+ * sources (a database read with the old API had exactly one) until each gets its own.
+ */
 interface CursorRecord {
   _id: string;
+  databaseId?: string;
   cursor: string;
   runId: string;
   updatedAt: Date;
@@ -23,6 +30,8 @@ interface CursorRecord {
 interface PageRecord {
   _id: string;
   databaseId: string;
+  /** Absent on records stored before data sources (API 2025-09-03). */
+  dataSourceId?: string;
   title: string;
   lastEditedTime: string;
   archived: boolean;
@@ -38,8 +47,24 @@ export interface CollectionDatabase {
   since: string | undefined;
 }
 
+/** How one data source of a database was listed. */
+export type DataSourceOutcome =
+  | {
+      dataSourceId: string;
+      name: string;
+      /** The cursor it was listed from (undefined: everything not yet stored). */
+      since: string | undefined;
+      total: number;
+      changed: number;
+      /** Notion capped the query: missing pages are not marked, the cursor does not move. */
+      incompleteReason?: string;
+    }
+  | { dataSourceId: string; name: string; error: string };
+
 export interface PageListing {
+  /** The database's own id (also when a data source id was configured). */
   databaseId: string;
+  dataSources: DataSourceOutcome[];
   /** S3 keys of the changed pages (Notion page objects), one object per batch of pages. */
   batchKeys: string[];
   total: number;
@@ -51,6 +76,7 @@ export interface PageFailure {
   pageId: string;
   title?: string;
   databaseId: string;
+  dataSourceId?: string;
   error: string;
 }
 
@@ -70,7 +96,9 @@ export interface CollectionManifest {
   unchanged: number;
   archived: number;
   warnings: number;
-  failed: (PageFailure | { databaseId: string; batchKey?: string; error: string })[];
+  failed: (
+    PageFailure | { databaseId: string; dataSourceId?: string; batchKey?: string; error: string }
+  )[];
   /** Ids of the documents this run wrote: what an ETL of this run (`source.kind: collect`) reads. */
   documentIds: string[];
 }
@@ -141,7 +169,12 @@ export function createCollectionActivities({
   }
 
   return {
-    /** Resolves the databases (input or NOTION_DATABASE_IDS) and each one's cursor. */
+    /**
+     * Resolves the databases (input or NOTION_DATABASE_IDS). `since` is the input's override
+     * only: each data source's own cursor is read when its database is listed, since the
+     * data sources are discovered there.
+     */
+    // eslint-disable-next-line @typescript-eslint/require-await -- activities return promises
     async startCollectionRun(request: {
       databaseIds: string[];
       since?: string;
@@ -157,50 +190,97 @@ export function createCollectionActivities({
         );
       }
       const databases: CollectionDatabase[] = [];
-      for (const databaseId of [...new Set(ids)]) {
-        const cursor = await cursors.findOne({ _id: databaseId });
-        databases.push({ databaseId, since: request.since ?? cursor?.cursor });
-      }
+      for (const databaseId of [...new Set(ids)])
+        databases.push({ databaseId, since: request.since });
       log.info('Collection run started', { databases: databases.length });
       return { startedAt, databases };
     },
 
     /**
-     * Lists every page of a database (all result pages), keeps the changed ones in S3 for the
-     * batches, and marks pages that disappeared from the database as archived or deleted.
+     * Discovers a database's data sources and lists every page of each (all result pages),
+     * keeps the changed ones in S3 for the batches, and marks pages that disappeared as
+     * archived or deleted. A data source that cannot be listed is reported; the others go on.
      */
     async listChangedPages(request: {
       runId: string;
       databaseId: string;
+      /** Overrides every data source's cursor when set. */
       since?: string;
       batchSize: number;
     }): Promise<PageListing> {
-      const { runId, databaseId, since, batchSize } = request;
-      const all = await notion.queryDatabase(databaseId);
+      const { runId, since, batchSize } = request;
+      const resolved = await notion.resolveDatabase(request.databaseId);
+      const databaseId = normalizeNotionId(resolved.databaseId);
+      const legacyCursor = await cursors.findOne({
+        _id: databaseId,
+        databaseId: { $exists: false },
+      });
       const known = new Map<string, PageRecord>();
       for await (const record of pages.find({ databaseId })) known.set(record._id, record);
 
+      const outcomes: DataSourceOutcome[] = [];
       const present = new Set<string>();
-      const changed: NotionPage[] = [];
+      /** Data sources whose every page was listed: only their missing pages are looked up. */
+      const complete = new Set<string>();
+      const changed: { dataSourceId: string; page: NotionPage }[] = [];
       const archived: ArchivedPage[] = [];
-      for (const page of all) {
-        const pageId = normalizeNotionId(page.id);
-        if (page.archived || page.in_trash) {
-          if (known.get(pageId)?.archived === false) archived.push({ pageId, reason: 'archived' });
+      for (const source of resolved.dataSources) {
+        const dataSourceId = normalizeNotionId(source.id);
+        const own = await cursors.findOne({ _id: dataSourceId });
+        const from = since ?? own?.cursor ?? legacyCursor?.cursor;
+        let listing: Awaited<ReturnType<NotionGateway['queryDataSource']>>;
+        try {
+          listing = await notion.queryDataSource(source.id);
+        } catch (error) {
+          if (isRetryable(error)) throw error;
+          const message = error instanceof Error ? error.message : String(error);
+          log.warn('Notion data source could not be listed', { databaseId, dataSourceId, message });
+          outcomes.push({ dataSourceId, name: source.name, error: message });
           continue;
         }
-        present.add(pageId);
-        if (isChanged(page, known.get(pageId), since)) changed.push(page);
+        let changedHere = 0;
+        for (const page of listing.pages) {
+          const pageId = normalizeNotionId(page.id);
+          if (page.archived || page.in_trash) {
+            if (known.get(pageId)?.archived === false)
+              archived.push({ pageId, reason: 'archived' });
+            continue;
+          }
+          present.add(pageId);
+          if (isChanged(page, known.get(pageId), from)) {
+            changed.push({ dataSourceId, page });
+            changedHere += 1;
+          }
+        }
+        if (listing.incompleteReason === undefined) complete.add(dataSourceId);
+        else
+          log.warn('Notion returned an incomplete listing of a data source', {
+            dataSourceId,
+            reason: listing.incompleteReason,
+          });
+        outcomes.push({
+          dataSourceId,
+          name: source.name,
+          since: from,
+          total: listing.pages.length,
+          changed: changedHere,
+          ...(listing.incompleteReason ? { incompleteReason: listing.incompleteReason } : {}),
+        });
       }
-      // Pages we stored before that the database no longer returns: ask Notion why.
+      const everySourceComplete = complete.size === resolved.dataSources.length;
+      // Pages we stored before that no listing returned: ask Notion why. Only where the
+      // listing was whole: a data source that failed says nothing about its pages.
       for (const record of known.values()) {
         if (record.archived || present.has(record._id)) continue;
-        if (archived.some((entry) => entry.pageId === record._id)) continue;
+        const listed = record.dataSourceId
+          ? complete.has(record.dataSourceId)
+          : everySourceComplete;
+        if (!listed || archived.some((entry) => entry.pageId === record._id)) continue;
         try {
           const page = await notion.retrievePage(record._id);
           if (page.archived || page.in_trash)
             archived.push({ pageId: record._id, reason: 'archived' });
-          // Still live: it moved to another database, which owns it now.
+          // Still live: it moved to another database or data source, which owns it now.
         } catch (error) {
           if (error instanceof SecondBrainError && error.kind === 'notFound')
             archived.push({ pageId: record._id, reason: 'deleted' });
@@ -211,21 +291,32 @@ export function createCollectionActivities({
 
       // One small object per batch, so a batch never reads the whole (possibly huge) listing.
       const batchKeys: string[] = [];
-      for (let offset = 0; offset < changed.length; offset += batchSize) {
-        const key = `${runPrefix('collect', runId)}pages/${databaseId}/${offset}.json`;
-        await storage.putJson(key, changed.slice(offset, offset + batchSize));
-        batchKeys.push(key);
+      for (const outcome of outcomes) {
+        const entries = changed
+          .filter((entry) => entry.dataSourceId === outcome.dataSourceId)
+          .map((entry) => entry.page);
+        for (let offset = 0; offset < entries.length; offset += batchSize) {
+          const key = `${runPrefix('collect', runId)}pages/${databaseId}/${outcome.dataSourceId}/${offset}.json`;
+          await storage.putJson(key, entries.slice(offset, offset + batchSize));
+          batchKeys.push(key);
+        }
       }
+      const total = outcomes.reduce(
+        (sum, outcome) => sum + ('total' in outcome ? outcome.total : 0),
+        0,
+      );
       log.info('Listed Notion database', {
         databaseId,
-        total: all.length,
+        dataSources: outcomes.length,
+        total,
         changed: changed.length,
         archived: archived.length,
       });
       return {
         databaseId,
+        dataSources: outcomes,
         batchKeys,
-        total: all.length,
+        total,
         changed: changed.length,
         archived: archived.length,
       };
@@ -251,6 +342,10 @@ export function createCollectionActivities({
 
       for (const [index, page] of slice.entries()) {
         const pageId = normalizeNotionId(page.id);
+        // Since 2025-09-03 the page's parent names its data source.
+        const dataSourceId = page.parent.data_source_id
+          ? normalizeNotionId(page.parent.data_source_id)
+          : undefined;
         const title = pageTitle(page.properties);
         Context.current().heartbeat({ done: index });
         const record = await pages.findOne({ _id: pageId });
@@ -290,6 +385,7 @@ export function createCollectionActivities({
             {
               $set: {
                 databaseId,
+                ...(dataSourceId ? { dataSourceId } : {}),
                 title,
                 lastEditedTime: page.last_edited_time,
                 archived: false,
@@ -305,13 +401,22 @@ export function createCollectionActivities({
           const reason = error instanceof Error ? error.message : String(error);
           const message = `Page "${title}" (${pageId}) was not collected: ${reason}`;
           log.warn('Notion page failed', { pageId, title, error: message });
-          result.failed.push({ pageId, title, databaseId, error: message });
+          result.failed.push({
+            pageId,
+            title,
+            databaseId,
+            ...(dataSourceId ? { dataSourceId } : {}),
+            error: message,
+          });
         }
       }
       return result;
     },
 
-    /** Writes the run's manifest and moves each fully listed database's cursor to the start. */
+    /**
+     * Writes the run's manifest and moves each fully listed data source's cursor to the run's
+     * start. A database's legacy cursor goes once every one of its data sources has its own.
+     */
     async finishCollectionRun(
       manifest: Omit<CollectionManifest, 'finishedAt' | 'documentIds'>,
     ): Promise<{ manifestKey: string }> {
@@ -327,11 +432,29 @@ export function createCollectionActivities({
       } satisfies CollectionManifest);
       for (const database of manifest.databases) {
         if ('error' in database) continue;
-        await cursors.updateOne(
-          { _id: database.databaseId },
-          { $set: { cursor: manifest.startedAt, runId: manifest.runId, updatedAt: new Date() } },
-          { upsert: true },
-        );
+        // Listings recorded before data sources carry none: such a run moves nothing.
+        const sources = database.dataSources ?? [];
+        let allMoved = sources.length > 0;
+        for (const source of sources) {
+          if ('error' in source || source.incompleteReason !== undefined) {
+            allMoved = false;
+            continue;
+          }
+          await cursors.updateOne(
+            { _id: source.dataSourceId },
+            {
+              $set: {
+                databaseId: database.databaseId,
+                cursor: manifest.startedAt,
+                runId: manifest.runId,
+                updatedAt: new Date(),
+              },
+            },
+            { upsert: true },
+          );
+        }
+        if (allMoved)
+          await cursors.deleteOne({ _id: database.databaseId, databaseId: { $exists: false } });
       }
       log.info('Collection run finished', {
         manifestKey,

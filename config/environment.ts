@@ -88,6 +88,8 @@ export const environmentSchema = z.object({
   // address requires API_TOKEN (sent as a bearer token).
   SERVE_HOST: z.string().min(1).default('127.0.0.1'),
   SERVE_PORT: port.default(3000),
+  // The demo library `start` serves on 127.0.0.1 beside the bundled sample (a free port if taken).
+  DEMO_SITE_PORT: port.default(8737),
   API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   // Host names (besides the bound address, and localhost when it is loopback) that requests may
   // name in their Host header, e.g. a reverse proxy's name; anything else is refused, so a web
@@ -307,6 +309,7 @@ export interface Config {
     readonly maxTotalBytes: number;
     readonly maxCompressionRatio: number;
   };
+  readonly demoSitePort: number;
   readonly notion: {
     /** The integration token; a secret: never log it or put it in workflow history. */
     readonly token: string | undefined;
@@ -502,6 +505,7 @@ export function loadConfig(
       maxTotalBytes: env.IMPORT_MAX_TOTAL_BYTES,
       maxCompressionRatio: env.IMPORT_MAX_COMPRESSION_RATIO,
     },
+    demoSitePort: env.DEMO_SITE_PORT,
     notion: {
       token: env.NOTION_TOKEN,
       databaseIds: env.NOTION_DATABASE_IDS,
@@ -509,7 +513,8 @@ export function loadConfig(
       requestsPerSecond: env.NOTION_REQUESTS_PER_SECOND,
       childPages: env.NOTION_CHILD_PAGES,
     },
-    interactive: !env.CI && Boolean(process.stdout.isTTY),
+    // Progress goes to stderr, which stays a terminal under `start | tee log`.
+    interactive: !env.CI && Boolean(process.stderr.isTTY),
     models: {
       directory: path.resolve(workingDirectory, env.MODELS_DIR),
       llm: {

@@ -305,6 +305,7 @@ async function bringUp(
   config: Config,
   layout: ProcessLayout,
   progress: ProgressReporter,
+  signal: AbortSignal | undefined,
 ): Promise<ServiceStatus> {
   const endpoint = endpointOf(service, config);
   if (isExternal(service, config)) {
@@ -359,6 +360,9 @@ async function bringUp(
     );
   }
 
+  // Checked right before the (synchronous) spawn: once a shutdown began, nothing new starts
+  // behind its back.
+  signal?.throwIfAborted();
   progress(`Starting ${service} on ${endpoint}...`);
   const started = startDetached(layout, {
     name: service,
@@ -390,12 +394,13 @@ async function bringUp(
 export async function infrastructureUp(
   config: Config,
   progress: ProgressReporter,
+  options: { signal?: AbortSignal } = {},
 ): Promise<ServiceStatus[]> {
   const layout = processLayout(config.dataDirectory);
   // Sequential on purpose: installs print progress one at a time, and the machine has 2 cores.
   const statuses: ServiceStatus[] = [];
   for (const service of SERVICE_NAMES)
-    statuses.push(await bringUp(service, config, layout, progress));
+    statuses.push(await bringUp(service, config, layout, progress, options.signal));
 
   const storage = createObjectStorage(config.s3);
   try {
@@ -461,4 +466,28 @@ export async function infrastructureStatus(config: Config): Promise<ServiceStatu
       return { ...base, state: pidFile ? 'failed' : 'stopped', detail: failure };
     }),
   );
+}
+
+/** The services whose servers `up` started under this data directory and that still run. */
+export function runningManagedServices(config: Config): ServiceName[] {
+  const layout = processLayout(config.dataDirectory);
+  return SERVICE_NAMES.filter((service) => readLivePidFile(layout, service) !== undefined);
+}
+
+/**
+ * Stops the managed servers of every service except `keep` (those that already ran before
+ * the caller began, which it must leave alone). Safe to call while `up` is half done: it
+ * stops whatever has a pid file by then.
+ */
+export async function stopManagedServicesExcept(
+  config: Config,
+  keep: readonly ServiceName[],
+): Promise<ServiceName[]> {
+  const layout = processLayout(config.dataDirectory);
+  const stopped: ServiceName[] = [];
+  for (const service of SERVICE_NAMES) {
+    if (keep.includes(service)) continue;
+    if (await stopManaged(layout, service)) stopped.push(service);
+  }
+  return stopped;
 }

@@ -85,7 +85,7 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
     try {
       pages = await listing.listChangedPages.executeWithOptions(
         {
-          summary: `List pages of database ${database.databaseId} edited since ${database.since ?? 'the beginning'}`,
+          summary: `Discover the data sources of database ${database.databaseId} and list their pages edited since ${database.since ?? "each one's cursor"}`,
         },
         [
           {
@@ -106,6 +106,15 @@ export async function collectNotionData(rawInput: unknown = {}): Promise<Collect
       continue;
     }
     listings.push(pages);
+    // A data source that could not be listed fails alone (listings recorded before data
+    // sources carry none).
+    for (const source of pages.dataSources ?? [])
+      if ('error' in source)
+        failed.push({
+          databaseId: pages.databaseId,
+          dataSourceId: source.dataSourceId,
+          error: source.error,
+        });
     totals.seen += pages.total;
     totals.changed += pages.changed;
     totals.archived += pages.archived;

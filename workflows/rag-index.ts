@@ -44,7 +44,9 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
     batches: { stage: 'chunk, contextualize, embed', done: 0, failed: 0, pending: 0 },
     activate: { stage: 'activate', done: 0, failed: 0, pending: 1, total: 1 },
   };
-  setHandler(progressQuery, () => ({ stages: Object.values(progress) }));
+  // Chunks embedded so far: the number `start` shows; its total is unknown until the end.
+  const embedded = { stage: 'chunks embedded', done: 0, failed: 0, pending: 0 };
+  setHandler(progressQuery, () => ({ stages: [...Object.values(progress), embedded] }));
 
   // Summaries make the event history in the Temporal UI read as a story.
   const plan = await control.planRagIndex.executeWithOptions(
@@ -106,6 +108,8 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
     totals.chunks += batch.chunks;
     totals.parents += batch.parents;
     totals.embedded += batch.embedded;
+    embedded.done = totals.chunks;
+    embedded.failed = totals.failed.length;
     totals.reusedEmbeddings += batch.reusedEmbeddings;
     totals.contextsGenerated += batch.contextsGenerated;
     totals.contextsCached += batch.contextsCached;

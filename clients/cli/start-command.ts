@@ -1,9 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/environment.js';
-import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
+import {
+  infrastructureUp,
+  runningManagedServices,
+  stopManagedServicesExcept,
+} from '../../infra/local-infrastructure.js';
 import { importDocuments } from '../../integrations/import/document-importer.js';
 import { LOCAL_MODELS } from '../../integrations/local-models/model-catalog.js';
 import { pullModel } from '../../integrations/local-models/model-store.js';
@@ -16,12 +20,20 @@ import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 import { connectClient, startPipeline, workflowUiUrl } from '../temporal-client.js';
 import { describeError, note } from './output.js';
-import { showProgress } from './progress-display.js';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { demoSiteDocument } from '../../domain/demo-site-document.js';
+import { startDemoSite, type RunningDemoSite } from '../../infra/demo-site.js';
+import { summarizeRefreshFailures } from '../../domain/refresh-progress.js';
+import { showRefreshProgress } from './refresh-progress-display.js';
+import { exitOnShutdownSignal, ignoreBrokenOutput } from './shutdown-signals.js';
+import { createFileLogger } from './worker-log-file.js';
 
 /** The bundled sample knowledge base (the original project's published format). */
 export const SAMPLE_KNOWLEDGE_BASE = fileURLToPath(
   new URL('../../samples/knowledge-base', import.meta.url),
 );
+
+const WORKER_SHUTDOWN_GRACE_MS = 10_000;
 
 function usesLocalModels(config: Config): boolean {
   return config.models.llm.provider === 'local' || config.models.embeddings.provider === 'local';
@@ -39,33 +51,50 @@ export function registerStartCommand(program: Command): void {
     .option('--no-stay', 'exit after the refresh instead of serving until Ctrl-C')
     .action(async (options: { stay: boolean }) => {
       const config = loadConfig();
-      // Workers log every bundle and state change at info; the main job shows its own steps,
-      // so only warnings and errors get through unless LOG_LEVEL asks for more.
-      if (!['trace', 'debug'].includes(config.logLevel)) {
-        Runtime.install({ logger: new DefaultLogger('WARN') });
-      }
+      ignoreBrokenOutput();
+      // The in-process workers and the Temporal SDK log to a file; the console shows the steps.
+      // The SDK's own signal handling is off: this command stops the workers itself, in order.
+      const workerLog = path.join(config.dataDirectory, 'logs', 'start.log');
+      const verbose = ['trace', 'debug'].includes(config.logLevel);
+      Runtime.install({
+        logger: createFileLogger(workerLog, verbose ? 'DEBUG' : 'INFO'),
+        shutdownSignals: [],
+      });
       const agentApi = createAgentApi(config);
-      const started: { workers: RunningWorker[]; server?: RunningHttpServer; services: string[] } =
-        {
-          workers: [],
-          services: [],
-        };
+      const started: {
+        workers: RunningWorker[];
+        server?: RunningHttpServer;
+        demoSite?: RunningDemoSite;
+      } = { workers: [] };
+      // Servers already running before this command (an earlier `infra up`) are left alone.
+      const alreadyRunning = runningManagedServices(config);
       let stopping: Promise<void> | undefined;
+      const shutdown = new AbortController();
       const stop = () =>
         (stopping ??= (async () => {
+          shutdown.abort();
           note('Stopping what this command started...');
           await started.server?.close();
+          await started.demoSite?.close();
           await agentApi.close();
-          await Promise.all(started.workers.map((worker) => worker.shutdown()));
-          if (started.services.length > 0) await infrastructureDown(config);
+          // A worker in the middle of a long activity must not keep the servers running.
+          await Promise.race([
+            Promise.all(started.workers.map((worker) => worker.shutdown())),
+            new Promise((resolve) => setTimeout(resolve, WORKER_SHUTDOWN_GRACE_MS).unref()),
+          ]);
+          const stopped = await stopManagedServicesExcept(config, alreadyRunning);
+          if (stopped.length > 0) note(`  stopped ${stopped.join(', ')}`);
         })());
+      // From here on, Ctrl-C (or SIGTERM, or a closed terminal) stops what was started so far.
+      let signalled = false;
+      exitOnShutdownSignal(() => {
+        signalled = true;
+        return stop();
+      }, note);
 
       try {
         note('Step 1/5: infrastructure (Temporal, MongoDB wire protocol, S3)');
-        const statuses = await infrastructureUp(config, note);
-        started.services = statuses
-          .filter((status) => status.state === 'started')
-          .map((status) => status.name);
+        const statuses = await infrastructureUp(config, note, { signal: shutdown.signal });
         for (const status of statuses)
           note(`  ${status.name.padEnd(9)} ${status.state.padEnd(8)} ${status.endpoint}`);
 
@@ -95,20 +124,46 @@ export function registerStartCommand(program: Command): void {
               `  no Notion token and databases configured: imported the bundled sample knowledge base ` +
                 `(${imported.imported} new, ${imported.skipped} unchanged)`,
             );
+            // The sample's links are on the public internet; the demo library is on loopback,
+            // so an offline first run still has pages to crawl. A reading-list page links to it.
+            started.demoSite = await startDemoSite(config.demoSitePort);
+            const readingList = path.join(config.dataDirectory, 'demo-site', 'reading-list.json');
+            mkdirSync(path.dirname(readingList), { recursive: true });
+            writeFileSync(
+              readingList,
+              JSON.stringify(demoSiteDocument(started.demoSite.origin, started.demoSite.pages)),
+            );
+            await importDocuments(storage, readingList);
+            note(
+              `  demo library: ${started.demoSite.origin}/ (${started.demoSite.pages.length} pages, loopback only)`,
+            );
           } finally {
             storage.close();
           }
         }
         const client = await connectClient(config);
         try {
-          const handle = await startPipeline(client, 'refresh', { trigger: 'start' });
+          // The crawler refuses loopback addresses unless the run allows the host.
+          const input = started.demoSite
+            ? { etl: { crawl: { allowedHosts: [new URL(started.demoSite.origin).hostname] } } }
+            : {};
+          const handle = await startPipeline(client, 'refresh', { input, trigger: 'start' });
           note(
             `  refresh: ${workflowUiUrl(config, handle.workflowId, handle.firstExecutionRunId)}`,
           );
-          const progress = showProgress(handle, config.interactive ? 'bars' : 'lines');
+          const progress = showRefreshProgress(client, handle, {
+            interactive: config.interactive,
+          });
           try {
             const result: unknown = await handle.result();
-            note(`  refresh completed: ${JSON.stringify(result)}`);
+            await progress.stop();
+            // The whole result (every count, key and note) goes to the log; the console gets
+            // what failed, by reason, and where to read more.
+            appendFileSync(workerLog, `refresh result: ${JSON.stringify(result)}\n`);
+            note(
+              `  refresh completed (full result in ${path.relative(process.cwd(), workerLog)}):`,
+            );
+            for (const line of summarizeRefreshFailures(result)) note(`    ${line}`);
           } catch (error) {
             // A failed refresh is reported, not fatal: the platform still serves what it has.
             note(`  refresh failed: ${describeError(error)}`);
@@ -131,8 +186,11 @@ export function registerStartCommand(program: Command): void {
         note(`Second Brain: ${started.server.url}`);
         note(`Temporal UI:  ${config.temporal.uiUrl}`);
         note(`Data and logs: ${path.relative(process.cwd(), config.dataDirectory) || '.'}`);
+        note(`Worker log:   ${path.relative(process.cwd(), workerLog)}`);
       } catch (error) {
         await stop();
+        // Interrupted by a signal: its handler exits with the signal's code, not this error.
+        if (signalled) await new Promise<never>(() => undefined);
         throw error;
       }
 
@@ -141,9 +199,7 @@ export function registerStartCommand(program: Command): void {
         return;
       }
       note('Serving. Press Ctrl-C to stop.');
-      await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-      });
-      await stop();
+      // Until a shutdown signal, whose handler stops everything and exits.
+      await new Promise<never>(() => undefined);
     });
 }

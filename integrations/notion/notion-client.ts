@@ -2,6 +2,7 @@
 // (wrapped around the SDK's fetch, so nothing escapes it), the SDK's own retries are off because
 // Temporal owns retries, and errors come out in the platform's taxonomy.
 import { Client, LogLevel } from '@notionhq/client';
+import { z } from 'zod';
 import type { Config } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import type { NotionBlock } from '../../domain/notion-markdown.js';
@@ -9,10 +10,13 @@ import { toNotionError } from './notion-errors.js';
 import { createRequestThrottle, type RequestThrottle } from './request-throttle.js';
 
 /**
- * The API version whose `databases/{id}/query` endpoint lists a database's pages directly.
- * Newer versions move it to data sources; this one stays supported by Notion.
+ * Since 2025-09-03 a database is a container of one or more data sources, and pages belong to
+ * a data source: `databases/{id}` lists them and `data_sources/{id}/query` lists their pages.
+ * The older versions cannot read a database once it has a second data source. Pinned rather
+ * than taken from the SDK's default so an SDK upgrade never changes the wire format unnoticed
+ * (a test checks the two agree).
  */
-export const NOTION_API_VERSION = '2022-06-28';
+export const NOTION_API_VERSION = '2025-09-03';
 const PAGE_SIZE = 100;
 
 export type NotionSettings = Pick<Config['notion'], 'token' | 'apiUrl' | 'requestsPerSecond'>;
@@ -26,9 +30,44 @@ export interface NotionPage {
   last_edited_time: string;
   archived?: boolean;
   in_trash?: boolean;
-  parent: { type: string; database_id?: string; page_id?: string };
+  /** Since 2025-09-03 a database entry's parent is `{type: 'data_source_id', data_source_id, database_id}`. */
+  parent: { type: string; data_source_id?: string; database_id?: string; page_id?: string };
   properties: Record<string, unknown>;
 }
+
+/** One data source of a database: the unit that holds pages (and a collection cursor). */
+export interface NotionDataSource {
+  id: string;
+  name: string;
+}
+
+export interface DataSourceListing {
+  pages: NotionPage[];
+  incompleteReason: string | undefined;
+}
+
+/** A configured id resolved to its database and that database's data sources. */
+export interface ResolvedDatabase {
+  databaseId: string;
+  dataSources: NotionDataSource[];
+  /** 'data_source' when the configured id was a data source's own id. */
+  configuredAs: 'database' | 'data_source';
+}
+
+// What discovery reads from Notion, validated: a shape change should fail loudly here, not as
+// an undefined id three calls later.
+const databaseSchema = z.object({
+  object: z.literal('database'),
+  id: z.string(),
+  data_sources: z.array(z.object({ id: z.string(), name: z.string().default('') })),
+});
+const richTextTitleSchema = z.array(z.object({ plain_text: z.string() })).default([]);
+const dataSourceSchema = z.object({
+  object: z.literal('data_source'),
+  id: z.string(),
+  title: richTextTitleSchema,
+  parent: z.object({ type: z.string(), database_id: z.string().optional() }),
+});
 
 export interface NotionComment {
   id: string;
@@ -42,11 +81,24 @@ interface ListResponse<T> {
   results: T[];
   has_more: boolean;
   next_cursor: string | null;
+  request_status?: { type: string; incomplete_reason?: string };
 }
 
 export interface NotionGateway {
-  /** Every page of a database, following `next_cursor` until `has_more` is false. */
-  queryDatabase(databaseId: string): Promise<NotionPage[]>;
+  /**
+   * The database a configured id names, with its data sources. The id may also be a data
+   * source's own id (what Notion's "Copy data source ID" gives): it then resolves to its
+   * database with that one data source.
+   */
+  resolveDatabase(id: string): Promise<ResolvedDatabase>;
+  /**
+   * Every page of a data source, following `next_cursor` until `has_more` is false. Notion caps
+   * very large queries (`request_status: incomplete`); the reason is returned so the caller
+   * neither treats missing pages as deleted nor advances the cursor.
+   */
+  queryDataSource(dataSourceId: string): Promise<DataSourceListing>;
+  /** Every data source shared with the integration (search results, since 2025-09-03). */
+  searchDataSources(): Promise<(NotionDataSource & { databaseId: string | undefined })[]>;
   /** Every direct child of a block (or page), across all result pages. */
   listBlockChildren(blockId: string): Promise<NotionBlock[]>;
   retrievePage(pageId: string): Promise<NotionPage>;
@@ -101,15 +153,97 @@ export function createNotionGateway(
     return results;
   }
 
+  function parsed<T>(schema: z.ZodType<T>, value: unknown, resource: string): T {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    throw new SecondBrainError(
+      'validation',
+      `Notion ${resource}: unexpected response shape (${result.error.issues
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ')})`,
+    );
+  }
+
+  const titleOf = (title: { plain_text: string }[]) =>
+    title.map((part) => part.plain_text).join('');
+
   return {
-    queryDatabase(databaseId) {
-      return collect(`database ${databaseId}`, (cursor) =>
-        client.request<ListResponse<NotionPage>>({
-          path: `databases/${databaseId}/query`,
-          method: 'post',
-          body: { page_size: PAGE_SIZE, ...(cursor ? { start_cursor: cursor } : {}) },
-        }),
+    async resolveDatabase(id) {
+      try {
+        const database = parsed(
+          databaseSchema,
+          await call(`database ${id}`, () => client.databases.retrieve({ database_id: id })),
+          `database ${id}`,
+        );
+        return {
+          databaseId: database.id,
+          dataSources: database.data_sources.map(({ id, name }) => ({ id, name })),
+          configuredAs: 'database',
+        };
+      } catch (error) {
+        if (!(error instanceof SecondBrainError && error.kind === 'notFound')) throw error;
+        // Not a database (or not shared): it may be a data source's id.
+        let source: z.infer<typeof dataSourceSchema>;
+        try {
+          source = parsed(
+            dataSourceSchema,
+            await call(`data source ${id}`, () =>
+              client.dataSources.retrieve({ data_source_id: id }),
+            ),
+            `data source ${id}`,
+          );
+        } catch (second) {
+          if (second instanceof SecondBrainError && second.kind === 'notFound') throw error;
+          throw second;
+        }
+        return {
+          databaseId: source.parent.database_id ?? source.id,
+          dataSources: [{ id: source.id, name: titleOf(source.title) }],
+          configuredAs: 'data_source',
+        };
+      }
+    },
+    async queryDataSource(dataSourceId) {
+      const resource = `data source ${dataSourceId}`;
+      let incomplete: string | undefined;
+      const results = await collect(resource, async (cursor) => {
+        const page = (await client.dataSources.query({
+          data_source_id: dataSourceId,
+          page_size: PAGE_SIZE,
+          start_cursor: cursor,
+        })) as unknown as ListResponse<NotionPage | { object: string }>;
+        if (page.request_status?.type === 'incomplete')
+          incomplete = page.request_status.incomplete_reason ?? 'incomplete';
+        return page;
+      });
+      return {
+        // A data source can also hold nested data sources (wikis); only pages are entries.
+        pages: results.filter((result): result is NotionPage => result.object === 'page'),
+        incompleteReason: incomplete,
+      };
+    },
+    async searchDataSources() {
+      const results = await collect(
+        'search',
+        (cursor) =>
+          client.search({
+            filter: { property: 'object', value: 'data_source' },
+            page_size: PAGE_SIZE,
+            start_cursor: cursor,
+          }) as unknown as Promise<ListResponse<unknown>>,
       );
+      return results.flatMap((result) => {
+        const source = dataSourceSchema.safeParse(result);
+        return source.success
+          ? [
+              {
+                id: source.data.id,
+                name: titleOf(source.data.title),
+                databaseId: source.data.parent.database_id,
+              },
+            ]
+          : [];
+      });
     },
     listBlockChildren(blockId) {
       return collect(

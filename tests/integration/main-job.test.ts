@@ -2,7 +2,7 @@
 // data directory brings everything up, refreshes the bundled sample knowledge base, serves,
 // and (with --no-stay) stops everything it started.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -32,12 +32,21 @@ describe('the main job (second-brain start)', () => {
       const result = await runCli(['start', '--no-stay'], { env: environment, timeoutMs: 600_000 });
       assert.equal(result.code, 0, result.stderr.slice(-3_000));
       assert.match(result.stderr, /imported the bundled sample knowledge base \(7 new/);
-      assert.match(result.stderr, /refresh completed: .*"stage":"etl","status":"completed"/);
-      assert.match(result.stderr, /"stage":"rag","status":"completed"/);
+      assert.match(result.stderr, /refresh completed \(full result in .*start\.log\)/);
+      assert.match(result.stderr, /ETL: \d+ pages crawled, \d+ documents stored/);
+      assert.match(result.stderr, /RAG: [1-9]\d* chunks in the index/);
       assert.match(result.stderr, /Second Brain: http:\/\/127\.0\.0\.1:\d+/);
       assert.match(result.stderr, /Temporal UI: {2}http:\/\/127\.0\.0\.1:\d+/);
-      // Unreachable links were reported in the ETL result, not fatal.
-      assert.match(result.stderr, /"failedByReason":\{"network-error":\d+\}/);
+      // Unreachable links are summarized by reason with the failure report's key, not fatal.
+      assert.match(
+        result.stderr,
+        /\d+ link\(s\) or document\(s\) failed: \d+ network-error.*; see runs\/etl\/.+\/failure-report\.json/,
+      );
+      // Worker and SDK logs went to the log file, not the console.
+      assert.doesNotMatch(result.stderr, /\[INFO\]|\bINFO\b|Workflow task duration/);
+      const workerLog = readFileSync(path.join(dataDirectory, 'logs', 'start.log'), 'utf8');
+      assert.match(workerLog, /INFO Worker state changed|INFO /);
+      assert.match(workerLog, /refresh result: \{"refreshKey"/);
 
       const config = loadConfig({ ...process.env, ...environment }, repositoryRoot);
       const statuses = await infrastructureStatus(config);

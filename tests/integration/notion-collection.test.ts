@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { documentSchema, normalizeNotionId, type Document } from '../../domain/document.js';
+import { COLLECTIONS } from '../../domain/names.js';
 import { documentKey } from '../../domain/storage-layout.js';
+import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { CollectNotionDataResult } from '../../workflows/collect-notion-data.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import { NotionEmulator } from '../emulators/notion-emulator.js';
-import { block, buildWorkspace, text, type Workspace } from '../emulators/notion-fixtures.js';
+import {
+  block,
+  buildWorkspace,
+  page,
+  paragraph,
+  text,
+  type Workspace,
+} from '../emulators/notion-fixtures.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 
 const token = 'secret_emulated_integration_token';
@@ -23,6 +33,16 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
   let worker: RunningWorker;
   let client: Client;
   let storage: ObjectStorage;
+  let mongo: MongoDatabase;
+
+  interface CursorRecord {
+    _id: string;
+    databaseId?: string;
+    cursor: string;
+    runId: string;
+    updatedAt: Date;
+  }
+  const cursors = () => mongo.db.collection<CursorRecord>(COLLECTIONS.collectionCursors);
 
   async function collect(input: Record<string, unknown> = {}): Promise<CollectNotionDataResult> {
     const handle = await startPipeline(client, 'collect', { input, taskQueue, trigger: 'test' });
@@ -63,11 +83,13 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     worker = await createOfflineWorker(config, { taskQueue });
     void worker.run();
     client = await connectClient(config);
+    mongo = await connectMongo(config.mongodb);
   });
 
   after(async () => {
     await worker?.shutdown();
     await client?.connection.close();
+    await mongo?.close();
     storage?.close();
     await emulator.stop();
   });
@@ -236,6 +258,127 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     assert.deepEqual(retrieved.map((request) => request.status).sort(), [200, 404]);
     // A later run does not mark them again.
     assert.equal((await collect()).archived, 0);
+  });
+
+  it('a cursor stored before data sources (keyed by the database) is honoured, then replaced per data source', async () => {
+    const databaseId = normalizeNotionId(workspace.databaseId);
+    // The earlier runs keyed the cursor by the database's data source.
+    const current = await cursors().find({ databaseId }).toArray();
+    assert.equal(current.length, 1);
+    assert.notEqual(current[0]!._id, databaseId);
+    // What a run of the previous version left behind: one cursor under the database id, at
+    // the minute every fixture page was last edited.
+    await cursors().deleteMany({ databaseId });
+    await cursors().insertOne({
+      _id: databaseId,
+      cursor: '2025-01-10T09:30:00.000Z',
+      runId: 'before-data-sources',
+      updatedAt: new Date(),
+    });
+
+    const migrated = await collect();
+    // The legacy cursor applied to the data source: every live page was edited at or after it.
+    assert.equal(migrated.pagesChanged, migrated.pagesSeen);
+    assert.equal(migrated.written, 0);
+    const after = await cursors()
+      .find({ $or: [{ _id: databaseId }, { databaseId }] })
+      .toArray();
+    assert.deepEqual(
+      after.map((record) => record._id),
+      [current[0]!._id],
+      'the legacy cursor gave way to the data source one',
+    );
+    assert.equal(after[0]!.runId, migrated.runId);
+
+    // And the next run starts from the data source's own cursor: the never-stored page, plus
+    // the page edited earlier in this file when that edit fell in the cursor's minute.
+    const next = await collect();
+    assert.ok(next.pagesChanged >= 1 && next.pagesChanged <= 2, String(next.pagesChanged));
+  });
+
+  it('collects every data source of a multi-source database, each with its own cursor', async () => {
+    const databaseId = randomUUID();
+    const [tools, papers] = emulator.addDatabase(databaseId, [
+      { name: 'Tools' },
+      { name: 'Papers' },
+    ]);
+    const toolPages = ['vLLM', 'Qdrant', 'Temporal'].map((title) => {
+      const entry = page(databaseId, title, 'Leaf');
+      emulator.addPage(tools!, entry, [paragraph(text(`${title} notes`))]);
+      return entry;
+    });
+    const paperPages = ['Retrieval-augmented generation', 'Chain-of-thought'].map((title) => {
+      const entry = page(databaseId, title, 'Node');
+      emulator.addPage(papers!, entry, [paragraph(text(`${title} summary`))]);
+      return entry;
+    });
+    const mark = emulator.requests.length;
+
+    const first = await collect({ databaseIds: [databaseId] });
+    assert.equal(first.databases, 1);
+    assert.equal(first.pagesSeen, 5);
+    assert.equal(first.written, 5);
+    assert.deepEqual(first.failed, []);
+    const queried = emulator.requests
+      .slice(mark)
+      .filter((request) => request.path.endsWith('/query'))
+      .map((request) => request.path.replaceAll('-', ''));
+    assert.deepEqual(
+      queried.sort(),
+      [`/v1/data_sources/${papers}/query`, `/v1/data_sources/${tools}/query`]
+        .map((path) => path.replaceAll('-', ''))
+        .sort(),
+    );
+    const paper = await stored(paperPages[0]!.id);
+    assert.equal(paper.content, 'Retrieval-augmented generation summary');
+    assert.equal(paper.parent_metadata?.id, normalizeNotionId(databaseId));
+    const sourceCursors = await cursors()
+      .find({ databaseId: normalizeNotionId(databaseId) })
+      .toArray();
+    assert.deepEqual(sourceCursors.map((record) => record._id).sort(), [papers, tools].sort());
+
+    // An edit in one data source refetches that page only.
+    emulator.editPage(paperPages[1]!.id, [paragraph(text('Edited: think step by step'))]);
+    const editMark = emulator.requests.length;
+    const second = await collect({ databaseIds: [databaseId] });
+    assert.equal(second.pagesChanged, 1);
+    assert.equal(second.written, 1);
+    assert.deepEqual([...requestsPerPage(editMark).keys()], [normalizeNotionId(paperPages[1]!.id)]);
+
+    // A data source added later is discovered on the next run.
+    const notes = emulator.addDataSource(databaseId, 'Notes');
+    const note = page(databaseId, 'Reading notes', 'Leaf');
+    emulator.addPage(notes, note, [paragraph(text('Feature, training, inference pipelines'))]);
+    const third = await collect({ databaseIds: [databaseId] });
+    assert.equal(third.pagesSeen, 6);
+    assert.equal(third.written, 1);
+    assert.match((await stored(note.id)).content, /inference pipelines/);
+
+    // A data source no longer shared fails alone: the others are listed, its cursor stays,
+    // and its pages are not mistaken for deleted ones.
+    const toolsCursor = await cursors().findOne({ _id: tools! });
+    emulator.unshareContainer(tools!);
+    const fourth = await collect({ databaseIds: [databaseId] });
+    assert.equal(fourth.pagesSeen, 3);
+    assert.equal(fourth.archived, 0);
+    assert.equal(fourth.failed.length, 1);
+    const failure = fourth.failed[0] as { dataSourceId?: string; error: string };
+    assert.equal(failure.dataSourceId, tools);
+    assert.match(failure.error, /not shared with the Notion integration/);
+    assert.deepEqual(await cursors().findOne({ _id: tools! }), toolsCursor);
+    assert.equal((await stored(toolPages[0]!.id)).archived, undefined);
+    assert.notEqual((await cursors().findOne({ _id: papers! }))?.runId, toolsCursor?.runId);
+  });
+
+  it('a data source id configured directly collects that data source', async () => {
+    const databaseId = randomUUID();
+    const [, second] = emulator.addDatabase(databaseId, [{ name: 'First' }, { name: 'Second' }]);
+    const entry = page(databaseId, 'Only this one', 'Leaf');
+    emulator.addPage(second!, entry, [paragraph(text('Picked by its data source id'))]);
+    const result = await collect({ databaseIds: [second!] });
+    assert.equal(result.pagesSeen, 1);
+    assert.equal(result.written, 1);
+    assert.equal((await stored(entry.id)).parent_metadata?.id, normalizeNotionId(databaseId));
   });
 
   it('runs from a Temporal schedule with {} as input', async () => {
