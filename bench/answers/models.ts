@@ -7,6 +7,8 @@
 //                    (prompt, streaming, citations, checks), not a model's quality
 //   openai           the openai provider against a real OpenAI-compatible server
 //                    (LLM_BASE_URL, OPENAI_API_KEY, LLM_MODEL)
+//   quotes-only      no model: every call fails at once, so every answer is the extractive
+//                    fallback (quotes of the passages), the baseline a model has to beat
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -23,6 +25,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config/environment.js';
+import { SecondBrainError } from '../../domain/errors.js';
 import { answerTerms } from '../../domain/answering/answer-terms.js';
 import { plainSentence, splitSentences } from '../../domain/answering/sentences.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
@@ -35,7 +38,13 @@ import {
 } from '../../tests/emulators/openai-emulator.js';
 import type { RecordedRequest, ScriptedReply } from '../../tests/emulators/scripted-http-server.js';
 
-export const MODEL_NAMES = ['smollm2', 'gemma3', 'openai-emulator', 'openai'] as const;
+export const MODEL_NAMES = [
+  'smollm2',
+  'gemma3',
+  'openai-emulator',
+  'openai',
+  'quotes-only',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const GEMMA_SHA256 = 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818';
@@ -175,7 +184,8 @@ export function emulatorAnswer(request: RecordedRequest): ScriptedReply {
         answerTerms(text).some((term) => wanted.has(term)),
     );
     if (!sentence) continue;
-    answer = `${sentence} [${match[1]}]`;
+    // The marker before the closing punctuation, as the prompts ask ("like [1]").
+    answer = `${sentence.replace(/[.!?]$/, '')} [${match[1]}]${sentence.at(-1)}`;
     citations = [Number(match[1])];
     break;
   }
@@ -242,6 +252,23 @@ export async function createBenchModel(
         description:
           'openai SDK provider against the OpenAI emulator (quotes a source: plumbing only)',
         dispose: () => emulator.stop(),
+      };
+    }
+    case 'quotes-only': {
+      const llm: ChatModel = {
+        provider: 'local',
+        modelId: 'quotes-only',
+        contextWindow: contextSize,
+        countTokens: (text) => Math.ceil(text.length / 4),
+        chat: () =>
+          Promise.reject(new SecondBrainError('permanent', 'no model: quotes-only baseline')),
+      };
+      return {
+        name,
+        llm,
+        local: true,
+        description: 'no model: the extractive fallback (quotes of the passages) for every answer',
+        dispose: () => Promise.resolve(),
       };
     }
     case 'openai': {
