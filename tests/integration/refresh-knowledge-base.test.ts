@@ -113,8 +113,12 @@ describe('refreshKnowledgeBase', () => {
         ['copy unchanged', 0],
         ['chunk, contextualize, embed', 0],
         ['activate', 0],
+        ['chunks embedded', 0],
       ],
     );
+    // `start` shows the chunks embedded from that last entry.
+    const embedded = ragProgress.stages.at(-1) as unknown as { done: number };
+    assert.ok(embedded.done > 0, 'chunks were embedded');
 
     // Every activity and child workflow in the refresh and its stages carries a readable
     // summary, so the event history reads as a story in the Temporal UI.
