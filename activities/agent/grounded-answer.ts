@@ -15,9 +15,7 @@ import { NO_ANSWER, truncate, type AgentStep, type ModelStepResult } from '../..
 import {
   beginModelStep,
   earlierTurns,
-  emitTurnEvent,
-  storeStep,
-  turnEventSeq,
+  finishModelStep,
   turnRecords,
   turnSources,
 } from '../../integrations/mongo/stores/agent-turns.js';
@@ -182,15 +180,6 @@ export function createGroundedAnswer(context: AgentContext) {
         await live.flush();
       }
     }
-    await storeStep(collections, {
-      _id: id,
-      turnId: input.turnId,
-      conversationId: input.conversationId,
-      step: input.step,
-      kind: 'model',
-      result,
-      usage,
-    });
     const step: AgentStep = {
       step: input.step,
       kind: 'model',
@@ -209,11 +198,17 @@ export function createGroundedAnswer(context: AgentContext) {
         .filter(Boolean)
         .join('; '),
     };
-    await emitTurnEvent(
-      collections.events,
-      input.turnId,
-      turnEventSeq.modelFinished(input.step),
-      'step',
+    await finishModelStep(
+      collections,
+      {
+        _id: id,
+        turnId: input.turnId,
+        conversationId: input.conversationId,
+        step: input.step,
+        kind: 'model',
+        result,
+        usage,
+      },
       step,
     );
     return result;

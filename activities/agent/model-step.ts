@@ -26,10 +26,8 @@ import { toJsonSchema } from '../../integrations/llm/completion-backend.js';
 import {
   beginModelStep,
   earlierTurns,
-  emitTurnEvent,
   sortSteps,
-  storeStep,
-  turnEventSeq,
+  finishModelStep,
   turnRecords,
   turnSources,
   type StepRecord,
@@ -217,15 +215,6 @@ export function createModelStep(context: AgentContext) {
         durationMs,
       };
     }
-    await storeStep(collections, {
-      _id: id,
-      turnId: input.turnId,
-      conversationId: input.conversationId,
-      step: input.step,
-      kind: 'model',
-      result,
-      usage: response.usage,
-    });
     const step: AgentStep = {
       step: input.step,
       kind: 'model',
@@ -238,11 +227,17 @@ export function createModelStep(context: AgentContext) {
       ok: true,
       outcome: `${response.usage.promptTokens}+${response.usage.completionTokens} tokens`,
     };
-    await emitTurnEvent(
-      collections.events,
-      input.turnId,
-      turnEventSeq.modelFinished(input.step),
-      'step',
+    await finishModelStep(
+      collections,
+      {
+        _id: id,
+        turnId: input.turnId,
+        conversationId: input.conversationId,
+        step: input.step,
+        kind: 'model',
+        result,
+        usage: response.usage,
+      },
       step,
     );
     return result;

@@ -6,6 +6,7 @@
 import type { Collection } from 'mongodb';
 import type {
   AgentSource,
+  AgentStep,
   ModelStepResult,
   ToolCallInput,
   ToolStepResult,
@@ -166,6 +167,22 @@ export async function beginModelStep(
     kind: 'model',
   });
   return undefined;
+}
+
+/** The end of a model step: its record stored once, then its step event for the live view. */
+export async function finishModelStep(
+  collections: AgentCollections,
+  record: Omit<ModelStepRecord, 'createdAt'>,
+  step: AgentStep,
+): Promise<void> {
+  await storeStep(collections, record);
+  await emitTurnEvent(
+    collections.events,
+    record.turnId,
+    turnEventSeq.modelFinished(record.step),
+    'step',
+    step,
+  );
 }
 
 /** The questions of the conversation's earlier turns, oldest first (at most `limit`). */
