@@ -91,7 +91,9 @@ function linesOf(snapshot: RefreshSnapshot): Line[] {
     lines.push({
       key: 'collect',
       label: 'Notion pages',
-      text: state === 'done' ? 'skipped or done (see below)' : state,
+      // A collect run always answers its query while it runs; a stage done without ever
+      // answering was skipped (no Notion configured).
+      text: state === 'done' ? 'skipped (Notion not configured)' : state,
     });
   }
 
@@ -110,13 +112,14 @@ function linesOf(snapshot: RefreshSnapshot): Line[] {
       key: 'score',
       label: 'documents scored',
       handled: scored,
+      // The LLM's share is known after its first batch; before that the total is unknown.
       total:
-        etl.stage === 'scoring' || etl.stage === 'finishing' || etl.stage === 'done'
+        etl.stage === 'finishing' || etl.stage === 'done' || etl.scoring.llm > 0
           ? scored + etl.scoring.pending
           : undefined,
       text: `${etl.scoring.heuristic} by heuristic, ${etl.scoring.llm} by the LLM${
         etl.scoring.pending > 0 ? `, ${etl.scoring.pending} to go` : ''
-      }`,
+      }${etl.stage === 'scoring' && etl.scoring.llm === 0 ? ' (LLM scoring...)' : ''}`,
     });
   } else {
     const state = stageState(snapshot, 'etl');

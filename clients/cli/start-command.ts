@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/environment.js';
 import {
@@ -58,6 +58,14 @@ export function registerStartCommand(program: Command): void {
       const verbose = ['trace', 'debug'].includes(config.logLevel);
       Runtime.install({
         logger: createFileLogger(workerLog, verbose ? 'DEBUG' : 'INFO'),
+        // The SDK's native core prints its own warnings straight to the console unless they
+        // are forwarded to the logger above.
+        telemetryOptions: {
+          logging: {
+            forward: {},
+            filter: makeTelemetryFilterString({ core: verbose ? 'DEBUG' : 'WARN', other: 'ERROR' }),
+          },
+        },
         shutdownSignals: [],
       });
       const agentApi = createAgentApi(config);
@@ -101,7 +109,10 @@ export function registerStartCommand(program: Command): void {
         note('Step 2/5: models');
         if (usesLocalModels(config)) {
           for (const spec of LOCAL_MODELS)
-            await pullModel(spec, { directory: config.models.directory, log: note });
+            await pullModel(spec, {
+              directory: config.models.directory,
+              log: (message) => note(`  ${message}`),
+            });
         } else {
           note(
             `  using ${config.models.llm.provider} and ${config.models.embeddings.provider} providers`,
