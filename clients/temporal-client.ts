@@ -1,9 +1,9 @@
 // Programmatic access to the pipelines: the CLI, schedules and tests all start workflows here.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Config } from '../config/environment.js';
-import { createDataConverter } from '../integrations/temporal/data-converter.js';
+import { connectTemporalClient } from '../integrations/temporal/temporal-connection.js';
 import {
   PIPELINE_NAMES,
   PIPELINES,
@@ -31,13 +31,9 @@ export function isPipelineName(name: string): name is PipelineName {
   return Object.hasOwn(PIPELINES, name);
 }
 
-export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(config),
-  });
+/** A client for the configured server (see integrations/temporal/temporal-connection.ts). */
+export function connectClient(config: Config): Promise<Client> {
+  return connectTemporalClient(config);
 }
 
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {

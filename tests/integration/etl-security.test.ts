@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
-import { createOfflineActivities } from '../../activities/offline-activities.js';
+import { createOfflineActivities } from '../../workers/offline-activities.js';
 import type { RawDocument } from '../../activities/etl-activities.js';
 import { documentSchema } from '../../domain/document.js';
 import type { EtlResult } from '../../domain/etl.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createOfflineActivities } from '../../activities/offline-activities.js';
+import { createOfflineActivities } from '../../workers/offline-activities.js';
 import type { RawDocument } from '../../activities/etl-activities.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import type { Config } from '../../config/environment.js';
