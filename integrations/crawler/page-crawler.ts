@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
+import type { CrawlFailureReason } from '../../domain/crawl-failure.js';
 import { decodeHtml } from './content-extraction.js';
 import { ExtractionTimeoutError, ExtractionWorker } from './extraction-worker.js';
 import { createGuardedAgents } from './guarded-agent.js';
@@ -44,21 +45,7 @@ export interface CrawlTarget {
   url: string;
 }
 
-export const CRAWL_FAILURE_REASONS = [
-  'not-found',
-  'http-error',
-  'server-error',
-  'timeout',
-  'too-many-redirects',
-  'too-large',
-  'unsupported-content-type',
-  'forbidden-address',
-  'robots-txt',
-  'network-error',
-  'extraction-error',
-] as const;
-
-export type CrawlFailureReason = (typeof CRAWL_FAILURE_REASONS)[number];
+export type { CrawlFailureReason };
 
 export interface CrawledPage {
   kind: 'page';
