@@ -1,10 +1,10 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
-import { createCollectionActivities } from './collection-activities.js';
+import { createCollectionActivities } from './collection/index.js';
 import { createRagActivities } from './rag-activities.js';
 import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
 import { createEndpointActivities } from './endpoint-activities.js';
-import { createEtlActivities } from './etl-activities.js';
+import { createEtlActivities } from './etl/index.js';
 import { createEvaluationActivities } from './evaluation-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createTrainingActivities } from './training-activities.js';
