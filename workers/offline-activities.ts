@@ -2,12 +2,12 @@
 // is built here from their config, exactly as the composition root builds it for a worker.
 import { createHubs, type WorkerDependencies } from './dependencies.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
-import { createCollectionActivities } from '../activities/collection-activities.js';
+import { createCollectionActivities } from '../activities/collection/index.js';
 import { createRagActivities } from '../activities/rag-activities.js';
 import { createRefreshActivities } from '../activities/refresh-activities.js';
 import { createDatasetActivities } from '../activities/dataset-activities.js';
 import { createEndpointActivities } from '../activities/endpoint-activities.js';
-import { createEtlActivities } from '../activities/etl-activities.js';
+import { createEtlActivities } from '../activities/etl/index.js';
 import { createEvaluationActivities } from '../activities/evaluation-activities.js';
 import { createRoundTripActivities } from '../activities/round-trip-activities.js';
 import { createTrainingActivities } from '../activities/training-activities.js';

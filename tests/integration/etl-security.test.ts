@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { createOfflineActivities } from '../../workers/offline-activities.js';
-import type { RawDocument } from '../../activities/etl-activities.js';
+import type { RawDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import { documentSchema } from '../../domain/document.js';
 import type { EtlResult } from '../../domain/etl.js';
 import { COLLECTIONS } from '../../domain/names.js';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createOfflineActivities } from '../../workers/offline-activities.js';
-import type { RawDocument } from '../../activities/etl-activities.js';
+import type { RawDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import type { Config } from '../../config/environment.js';
 import { normalizeNotionId } from '../../domain/document.js';
