@@ -8,7 +8,7 @@ import { createEtlActivities } from './etl-activities.js';
 import { createEvaluationActivities } from './evaluation-activities.js';
 import { createRoundTripActivities } from './round-trip-activities.js';
 import { createTrainingActivities } from './training-activities.js';
-import { createDatasetHub } from '../integrations/huggingface/dataset-hub.js';
+import { createHubRepositories } from '../integrations/huggingface/hub-repositories.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 import { createWorkflowInputActivities } from './workflow-input-activities.js';
 
@@ -51,7 +51,7 @@ export function createOfflineActivities(
       modelHub:
         dependencies.config.huggingFaceHub.token === undefined
           ? undefined
-          : createDatasetHub({
+          : createHubRepositories({
               accessToken: dependencies.config.huggingFaceHub.token,
               hubUrl: dependencies.config.huggingFaceHub.url,
               repoType: 'model',

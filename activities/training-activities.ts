@@ -23,7 +23,7 @@ import {
   type TrainingMetric,
   type TrainingResultEvent,
 } from '../domain/training-log.js';
-import type { DatasetHub } from '../integrations/huggingface/dataset-hub.js';
+import type { HubRepositories } from '../integrations/huggingface/hub-repositories.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import {
@@ -177,7 +177,7 @@ export function createTrainingActivities({
   llm?: ChatModel;
   modelProblems?: string[];
   /** Publishes to model repos (the model card); undefined without HF_TOKEN. */
-  modelHub?: DatasetHub;
+  modelHub?: HubRepositories;
 }) {
   const registry = mongo.db.collection<DatasetRegistryEntry>(COLLECTIONS.datasets);
   const jobs = mongo.db.collection<TrainingJobRecord>(COLLECTIONS.trainingJobs);

@@ -14,7 +14,7 @@ import { withTracing } from '../integrations/llm/traced-chat-model.js';
 import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
 import { createOpikClient } from '../integrations/tracing/opik-client.js';
 import type { Tracer } from '../integrations/tracing/tracer.js';
-import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
+import { createHubRepositories, type HubRepositories } from '../integrations/huggingface/hub-repositories.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
@@ -31,7 +31,7 @@ export interface WorkerDependencies {
   /** Why a model is missing (e.g. "run second-brain models pull"), for clear activity errors. */
   modelProblems: string[];
   /** The Hugging Face Hub client for dataset publishing; undefined without HF_TOKEN. */
-  datasetHub?: DatasetHub;
+  datasetHub?: HubRepositories;
   /** Records the spans of LLM calls made inside activities (MongoDB, and Opik when set). */
   tracer: Tracer;
   /** The evaluation judge: the worker's chat model unless EVAL_JUDGE_* name another. */
@@ -155,7 +155,7 @@ export async function openDependencies(
     embeddings: models.embeddings,
     modelProblems: models.problems,
     datasetHub:
-      token === undefined ? undefined : createDatasetHub({ accessToken: token, hubUrl: url }),
+      token === undefined ? undefined : createHubRepositories({ accessToken: token, hubUrl: url }),
     tracer,
     async close() {
       await tracer.close();
