@@ -31,7 +31,10 @@ import {
 } from '../domain/dataset-version.js';
 import type { GenerateDatasetInput } from '../domain/workflow-inputs.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
-import type { HubRepositories, PublishResult } from '../integrations/huggingface/hub-repositories.js';
+import type {
+  HubRepositories,
+  PublishResult,
+} from '../integrations/huggingface/hub-repositories.js';
 import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import type { ObjectStorage } from '../integrations/s3/object-storage.js';
 

@@ -2,7 +2,11 @@
 // started if needed), list and read conversations, and follow a turn's events. The CLI's `ask`
 // and the HTTP API both go through here.
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/environment.js';
 import type {
@@ -12,6 +16,8 @@ import type {
   TurnEventRecord,
 } from '../integrations/mongo/stores/agent-turns.js';
 import type { TurnResult } from '../domain/agent.js';
+import type { RunAgentTurn } from '../domain/evaluation-run.js';
+import { errorMessage } from '../domain/tracing.js';
 import { AGENT, COLLECTIONS, TASK_QUEUES } from '../domain/names.js';
 import type { ConversationInput } from '../domain/workflow-inputs.js';
 import { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './temporal-client.js';
@@ -69,6 +75,33 @@ export async function askQuestion(
     args: [{ turnId, question: options.question }],
     startWorkflowOperation: start,
   });
+}
+
+/** Every message of an error and its causes (a failed update's reason is a few causes deep). */
+function causeChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    const message = errorMessage(current);
+    if (message && !messages.includes(message)) messages.push(message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messages.join(': ');
+}
+
+/**
+ * The port through which an activity (evaluation) runs an agent turn: asks over the agent's
+ * task queue, and reports a turn the agent failed for good as a failed outcome, not an error.
+ */
+export function createAgentTurnRunner(client: () => Promise<Client>, config: Config): RunAgentTurn {
+  return async (request) => {
+    const connected = await client();
+    try {
+      return { ok: true, turn: await askQuestion(connected, config, request) };
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      return { ok: false, error: causeChain(error.cause ?? error) };
+    }
+  };
 }
 
 export interface ConversationSummary {

@@ -116,6 +116,8 @@ export const COLLECTIONS = {
   evaluationRuns: 'evaluation_runs',
   /** One document per Inference Endpoint (namespace/name): its model, state and URL. */
   inferenceEndpoints: 'inference_endpoints',
+  /** Per refresh key and stage: the result of a finished stage (a re-run redoes only the rest). */
+  refreshStages: 'refresh_stages',
   /** One document per endpoint URL: when a summarizer last called it (the idle timer's input). */
   endpointUsage: 'endpoint_usage',
 } as const;

@@ -2,7 +2,7 @@ import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/environment.js';
 import { createAgentActivities } from '../activities/agent/index.js';
-import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
+import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 import { SecondBrainError } from '../domain/errors.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';

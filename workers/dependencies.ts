@@ -2,8 +2,10 @@
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { Opik } from 'opik';
+import { createAgentTurnRunner } from '../clients/agent-client.js';
 import { connectClient } from '../clients/temporal-client.js';
 import type { Config } from '../config/environment.js';
+import type { RunAgentTurn } from '../domain/evaluation-run.js';
 import { COLLECTIONS } from '../domain/names.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
@@ -14,7 +16,10 @@ import { withTracing } from '../integrations/llm/traced-chat-model.js';
 import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
 import { createOpikClient } from '../integrations/tracing/opik-client.js';
 import type { Tracer } from '../integrations/tracing/tracer.js';
-import { createHubRepositories, type HubRepositories } from '../integrations/huggingface/hub-repositories.js';
+import {
+  createHubRepositories,
+  type HubRepositories,
+} from '../integrations/huggingface/hub-repositories.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
@@ -40,6 +45,8 @@ export interface WorkerDependencies {
   opik?: Opik;
   /** A Temporal client, connected on first use (evaluation asks the agent through it). */
   temporalClient(): Promise<Client>;
+  /** Runs an agent turn over the agent's task queue (evaluation asks its questions through it). */
+  runAgentTurn: RunAgentTurn;
   close(): Promise<void>;
 }
 
@@ -137,6 +144,13 @@ export async function openDependencies(
     }
   }
   let temporal: Promise<Client> | undefined;
+  const temporalClient = () => {
+    temporal ??= connectClient(config).catch((error: unknown) => {
+      temporal = undefined;
+      throw error;
+    });
+    return temporal;
+  };
   return {
     config,
     storage,
@@ -145,13 +159,8 @@ export async function openDependencies(
     llm: models.llm,
     judge: models.judge,
     opik,
-    temporalClient() {
-      temporal ??= connectClient(config).catch((error: unknown) => {
-        temporal = undefined;
-        throw error;
-      });
-      return temporal;
-    },
+    temporalClient,
+    runAgentTurn: createAgentTurnRunner(temporalClient, config),
     embeddings: models.embeddings,
     modelProblems: models.problems,
     datasetHub:

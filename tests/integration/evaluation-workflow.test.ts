@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { EvaluationMetricsResult } from '../../activities/evaluation-activities.js';
+import type { EvaluationMetricsResult } from '../../domain/evaluation-run.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { METRIC_NAMES } from '../../domain/evaluation.js';
 import { COLLECTIONS } from '../../domain/names.js';

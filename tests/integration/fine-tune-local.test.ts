@@ -8,10 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
-import type {
-  ModelRegistryEntry,
-  TrainingJobRecord,
-} from '../../activities/training-activities.js';
+import type { ModelRegistryEntry } from '../../integrations/mongo/stores/model-registry.js';
+import type { TrainingJobRecord } from '../../integrations/mongo/stores/training-jobs.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { meanRougeScores, rougeScores } from '../../domain/rouge.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';

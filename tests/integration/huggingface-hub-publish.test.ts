@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SecondBrainError } from '../../domain/errors.js';
-import { createHubRepositories, gitBlobOid } from '../../integrations/huggingface/hub-repositories.js';
+import {
+  createHubRepositories,
+  gitBlobOid,
+} from '../../integrations/huggingface/hub-repositories.js';
 import {
   startHuggingFaceHubEmulator,
   type HuggingFaceHubEmulator,
