@@ -7,8 +7,8 @@ import { createDataConverter } from '../integrations/temporal/data-converter.js'
 import {
   PIPELINE_NAMES,
   PIPELINES,
+  resolvePipelineName,
   SEARCH_ATTRIBUTES,
-  type PipelineName,
 } from '../domain/names.js';
 
 export const PIPELINE_ATTRIBUTE = defineSearchAttributeKey(
@@ -25,10 +25,6 @@ export class UnknownPipelineError extends Error {
     super(`Unknown pipeline "${name}". Valid pipelines: ${PIPELINE_NAMES.join(', ')}`);
     this.name = 'UnknownPipelineError';
   }
-}
-
-export function isPipelineName(name: string): name is PipelineName {
-  return Object.hasOwn(PIPELINES, name);
 }
 
 export async function connectClient(config: Config): Promise<Client> {
@@ -58,16 +54,17 @@ export async function startPipeline(
   pipeline: string,
   options: StartPipelineOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  if (!isPipelineName(pipeline)) throw new UnknownPipelineError(pipeline);
-  const definition = PIPELINES[pipeline];
+  const name = resolvePipelineName(pipeline);
+  if (name === undefined) throw new UnknownPipelineError(pipeline);
+  const definition = PIPELINES[name];
   return client.workflow.start(definition.workflowType, {
     taskQueue: options.taskQueue ?? definition.taskQueue,
     workflowId:
       options.workflowId ??
-      `${pipeline}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
+      `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
     args: [options.input ?? {}],
     typedSearchAttributes: [
-      { key: PIPELINE_ATTRIBUTE, value: pipeline },
+      { key: PIPELINE_ATTRIBUTE, value: name },
       { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
     ],
   });

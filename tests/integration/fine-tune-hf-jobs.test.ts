@@ -143,7 +143,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('publishes the dataset, runs the job with the token as a secret, registers the model and compares it with the teacher', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         flavor: 'l40sx1',
@@ -207,7 +207,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
       ['tester/summarizer-oom', /ran out of GPU memory on a10g-large .*CUDA out of memory/],
       ['tester/summarizer-timeout', /exceeded its timeout of 240 minutes \(Job timeout/],
     ] as const) {
-      const handle = await startPipeline(client, 'train', {
+      const handle = await startPipeline(client, 'fine-tune', {
         input: {
           backend: 'hf-jobs',
           config: { outputRepo: repo, training: { maxSteps: 6 } },
@@ -228,7 +228,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('launches again after an infrastructure failure (a preempted node)', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-preempted', training: { maxSteps: 4 } },
@@ -257,7 +257,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('cancelling the workflow cancels the job', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-slow-cancel', training: { maxSteps: 40 } },
@@ -323,7 +323,7 @@ describe('fineTune on Hugging Face Jobs across a worker crash', () => {
 
   it('a worker killed mid-poll is replaced, and the new one watches the same job', async () => {
     workers.push(await startWorkerProcess('offline', environment, { taskQueue }));
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-slow-restart', training: { maxSteps: 40 } },

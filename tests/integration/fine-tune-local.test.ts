@@ -92,7 +92,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('trains, evaluates with ROUGE, registers the model with its loss curve and pushes the card', async () => {
     process.env.STAND_IN_STEP_MS = '50';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/second-brain-summarizer', training: { maxSteps: 6 } },
@@ -159,7 +159,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('fails at once, without retrying, when the GPU runs out of memory', async () => {
     process.env.STAND_IN_STEP_MS = '20';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-oom', training: { maxSteps: 6 } },
@@ -190,7 +190,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('cancelling the workflow kills the training process', async () => {
     process.env.STAND_IN_STEP_MS = '500';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-cancelled', training: { maxSteps: 60 } },
