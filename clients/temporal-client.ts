@@ -1,34 +1,22 @@
 // Programmatic access to the pipelines: the CLI, schedules and tests all start workflows here.
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Config } from '../config/environment.js';
 import { connectTemporalClient } from '../integrations/temporal/temporal-connection.js';
-import {
-  PIPELINE_NAMES,
-  PIPELINES,
-  SEARCH_ATTRIBUTES,
-  type PipelineName,
-} from '../domain/names.js';
+import { PIPELINE_NAMES, PIPELINES, resolvePipelineName } from '../domain/names.js';
 
-export const PIPELINE_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.pipeline.name,
-  SearchAttributeType.KEYWORD,
-);
-export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.trigger.name,
-  SearchAttributeType.KEYWORD,
-);
+import {
+  PIPELINE_ATTRIBUTE,
+  TRIGGER_ATTRIBUTE,
+} from '../integrations/temporal/search-attributes.js';
+
+export { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE };
 
 export class UnknownPipelineError extends Error {
   constructor(name: string) {
     super(`Unknown pipeline "${name}". Valid pipelines: ${PIPELINE_NAMES.join(', ')}`);
     this.name = 'UnknownPipelineError';
   }
-}
-
-export function isPipelineName(name: string): name is PipelineName {
-  return Object.hasOwn(PIPELINES, name);
 }
 
 /** A client for the configured server (see integrations/temporal/temporal-connection.ts). */
@@ -54,16 +42,17 @@ export async function startPipeline(
   pipeline: string,
   options: StartPipelineOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  if (!isPipelineName(pipeline)) throw new UnknownPipelineError(pipeline);
-  const definition = PIPELINES[pipeline];
+  const name = resolvePipelineName(pipeline);
+  if (name === undefined) throw new UnknownPipelineError(pipeline);
+  const definition = PIPELINES[name];
   return client.workflow.start(definition.workflowType, {
     taskQueue: options.taskQueue ?? definition.taskQueue,
     workflowId:
       options.workflowId ??
-      `${pipeline}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
+      `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
     args: [options.input ?? {}],
     typedSearchAttributes: [
-      { key: PIPELINE_ATTRIBUTE, value: pipeline },
+      { key: PIPELINE_ATTRIBUTE, value: name },
       { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
     ],
   });

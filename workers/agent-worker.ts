@@ -1,7 +1,7 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
 import { createAgentActivities } from '../activities/agent/index.js';
-import { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
+import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
 import { openAgentDependencies, type DependencyOverrides } from './dependencies.js';

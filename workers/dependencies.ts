@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import type { Opik } from 'opik';
 import type { Config } from '../config/environment.js';
+import type { RunAgentTurn } from '../domain/evaluation-run.js';
 import { COLLECTIONS } from '../domain/names.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
@@ -23,7 +24,10 @@ import { unavailableChatModel } from '../integrations/llm/unavailable-chat-model
 import { createConfiguredTracer } from '../integrations/tracing/create-tracer.js';
 import { createOpikClient } from '../integrations/tracing/opik-client.js';
 import type { Tracer } from '../integrations/tracing/tracer.js';
-import { createDatasetHub, type DatasetHub } from '../integrations/huggingface/dataset-hub.js';
+import {
+  createHubRepositories,
+  type HubRepositories,
+} from '../integrations/huggingface/hub-repositories.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
@@ -34,6 +38,7 @@ import {
   type Retriever,
 } from '../integrations/search/retriever.js';
 import { withRetrievalTracing } from '../integrations/search/traced-retriever.js';
+import { createAgentTurnRunner } from '../integrations/temporal/agent-conversations.js';
 import { connectTemporalClient } from '../integrations/temporal/temporal-connection.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 
@@ -49,9 +54,9 @@ export interface WorkerDependencies {
   /** Why a model is missing (e.g. "run second-brain models pull"), for clear activity errors. */
   modelProblems: string[];
   /** The Hugging Face Hub client for dataset publishing; undefined without HF_TOKEN. */
-  datasetHub?: DatasetHub;
+  datasetHub?: HubRepositories;
   /** The same Hub, for model repositories (model cards); undefined without HF_TOKEN. */
-  modelHub?: DatasetHub;
+  modelHub?: HubRepositories;
   /** Picks a training backend (local process or Hugging Face Jobs) per job. */
   trainingBackends: ReturnType<typeof createTrainingBackendFactory>;
   /** Records the spans of LLM calls made inside activities (MongoDB, and Opik when set). */
@@ -62,6 +67,8 @@ export interface WorkerDependencies {
   opik?: Opik;
   /** A Temporal client, connected on first use (evaluation asks the agent through it). */
   temporalClient(): Promise<Client>;
+  /** Runs an agent turn over the agent's task queue (evaluation asks its questions through it). */
+  runAgentTurn: RunAgentTurn;
   close(): Promise<void>;
 }
 
@@ -186,12 +193,15 @@ function createOpik(config: Config): Opik | undefined {
   }
 }
 
-export function createHubs(config: Config): { datasetHub?: DatasetHub; modelHub?: DatasetHub } {
+export function createHubs(config: Config): {
+  datasetHub?: HubRepositories;
+  modelHub?: HubRepositories;
+} {
   const { token, url } = config.huggingFaceHub;
   if (token === undefined) return {};
   return {
-    datasetHub: createDatasetHub({ accessToken: token, hubUrl: url }),
-    modelHub: createDatasetHub({ accessToken: token, hubUrl: url, repoType: 'model' }),
+    datasetHub: createHubRepositories({ accessToken: token, hubUrl: url }),
+    modelHub: createHubRepositories({ accessToken: token, hubUrl: url, repoType: 'model' }),
   };
 }
 
@@ -250,6 +260,13 @@ export async function openDependencies(
       : await loadModels(config, mongo, tracer, { judge: true, cache: true });
   for (const problem of models.problems) warn(`Model unavailable: ${problem}`);
   let temporal: Promise<Client> | undefined;
+  const temporalClient = () => {
+    temporal ??= connectTemporalClient(config).catch((error: unknown) => {
+      temporal = undefined;
+      throw error;
+    });
+    return temporal;
+  };
   return {
     config,
     storage,
@@ -262,13 +279,8 @@ export async function openDependencies(
     ...createHubs(config),
     trainingBackends: createTrainingBackendFactory(config),
     opik: createOpik(config),
-    temporalClient() {
-      temporal ??= connectTemporalClient(config).catch((error: unknown) => {
-        temporal = undefined;
-        throw error;
-      });
-      return temporal;
-    },
+    temporalClient,
+    runAgentTurn: createAgentTurnRunner(temporalClient, config),
     tracer,
     async close() {
       await tracer.close();

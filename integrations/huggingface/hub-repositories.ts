@@ -1,5 +1,7 @@
-// Publishing dataset versions to the Hugging Face Hub with the official @huggingface/hub client.
-// `hubUrl` and `fetch` are injectable so the same code runs against the Hub and a local emulator.
+// Publishing files to Hugging Face Hub repositories (dataset versions to a dataset repo, model
+// cards to a model repo) with the official @huggingface/hub client: one commit per publish,
+// none when the repo already holds the same files. `hubUrl` and `fetch` are injectable so the
+// same code runs against the Hub and a local emulator.
 import { createHash } from 'node:crypto';
 import { createRepo, HubApiError, listFiles, uploadFiles } from '@huggingface/hub';
 import {
@@ -21,12 +23,12 @@ export interface PublishResult {
   files: string[];
 }
 
-export interface DatasetHub {
+export interface HubRepositories {
   /** Creates the repo if needed and uploads the files in one commit, unless unchanged. */
   publish(repo: string, files: readonly HubFile[], message: string): Promise<PublishResult>;
 }
 
-export interface DatasetHubSettings {
+export interface HubRepositoriesSettings {
   accessToken: string;
   hubUrl: string;
   fetch?: typeof fetch;
@@ -69,7 +71,7 @@ export function toHubError(error: unknown, action: string): unknown {
   return error;
 }
 
-export function createDatasetHub(settings: DatasetHubSettings): DatasetHub {
+export function createHubRepositories(settings: HubRepositoriesSettings): HubRepositories {
   const type = settings.repoType ?? 'dataset';
   const common = {
     accessToken: settings.accessToken,

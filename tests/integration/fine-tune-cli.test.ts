@@ -1,4 +1,4 @@
-// `second-brain run train --input '{"dryRun":true}' --wait --json` as a user runs it: the real
+// `second-brain run fine-tune --input '{"dryRun":true}' --wait --json` as a user runs it: the real
 // training program's dry run (python3, standard library only, no GPU) on the newest dataset
 // version, through the local backend. The CLI starts runs on the shared offline task queue,
 // so this test brings its own private servers, like the dataset CLI test.
@@ -20,7 +20,7 @@ import {
 } from '../support/test-infrastructure.js';
 import { seedDatasetVersion } from '../support/training-fixtures.js';
 
-describe('second-brain run train (dry run)', () => {
+describe('second-brain run fine-tune (dry run)', () => {
   let infrastructure: TestInfrastructure;
   let environment: NodeJS.ProcessEnv;
   let mongo: MongoDatabase;
@@ -67,7 +67,7 @@ describe('second-brain run train (dry run)', () => {
 
   it('--wait --json prints the validated config and the newest version counts', async () => {
     const result = await runCli(
-      ['run', 'train', '--input', '{"dryRun":true}', '--wait', '--json'],
+      ['run', 'fine-tune', '--input', '{"dryRun":true}', '--wait', '--json'],
       { env: environment, timeoutMs: 180_000 },
     );
     assert.equal(result.code, 0, result.stderr);
@@ -111,6 +111,7 @@ describe('second-brain run train (dry run)', () => {
     const result = await runCli(
       [
         'run',
+        // The pipeline's old name, still accepted as an alias of fine-tune.
         'train',
         '--input',
         JSON.stringify({ dryRun: true, config: { prompt: { template: 'no fields' } } }),

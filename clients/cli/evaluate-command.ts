@@ -35,10 +35,11 @@ function readQuestions(file: string): unknown[] {
   );
 }
 
-export function registerEvalCommand(program: Command): void {
+export function registerEvaluateCommand(program: Command): void {
   const evaluation = program
-    .command('eval')
-    .description('Evaluation reports and datasets (start a run with `second-brain run eval`)');
+    .command('evaluate')
+    .alias('eval')
+    .description('Evaluation reports and datasets (start a run with `second-brain run evaluate`)');
 
   evaluation
     .command('report')
@@ -55,7 +56,7 @@ export function registerEvalCommand(program: Command): void {
           throw new EvaluationCommandError(
             options.run
               ? `No completed evaluation run ${options.run}`
-              : 'No completed evaluation run yet: start one with `second-brain run eval --wait`',
+              : 'No completed evaluation run yet: start one with `second-brain run evaluate --wait`',
           );
         if (options.chart) {
           writeFileSync(options.chart, evaluationChart(report));
@@ -144,7 +145,7 @@ export function registerEvalCommand(program: Command): void {
         if (options.json) printJson(summary);
         else
           printLine(
-            `Stored ${summary.questions} question(s) as ${summary.name}@${summary.version}; evaluate it with: second-brain run eval --input '{"datasetName":"${summary.name}","datasetVersion":"${summary.version}"}' --wait`,
+            `Stored ${summary.questions} question(s) as ${summary.name}@${summary.version}; evaluate it with: second-brain run evaluate --input '{"datasetName":"${summary.name}","datasetVersion":"${summary.version}"}' --wait`,
           );
       } finally {
         await mongo.close();
