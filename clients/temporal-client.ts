@@ -1,24 +1,16 @@
 // Programmatic access to the pipelines: the CLI, schedules and tests all start workflows here.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Config } from '../config/environment.js';
-import { createDataConverter } from '../integrations/temporal/data-converter.js';
-import {
-  PIPELINE_NAMES,
-  PIPELINES,
-  resolvePipelineName,
-  SEARCH_ATTRIBUTES,
-} from '../domain/names.js';
+import { connectTemporalClient } from '../integrations/temporal/temporal-connection.js';
+import { PIPELINE_NAMES, PIPELINES, resolvePipelineName } from '../domain/names.js';
 
-export const PIPELINE_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.pipeline.name,
-  SearchAttributeType.KEYWORD,
-);
-export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.trigger.name,
-  SearchAttributeType.KEYWORD,
-);
+import {
+  PIPELINE_ATTRIBUTE,
+  TRIGGER_ATTRIBUTE,
+} from '../integrations/temporal/search-attribute-keys.js';
+
+export { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE };
 
 export class UnknownPipelineError extends Error {
   constructor(name: string) {
@@ -27,13 +19,9 @@ export class UnknownPipelineError extends Error {
   }
 }
 
-export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(config),
-  });
+/** A client for the configured server (see integrations/temporal/temporal-connection.ts). */
+export function connectClient(config: Config): Promise<Client> {
+  return connectTemporalClient(config);
 }
 
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {

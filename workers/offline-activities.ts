@@ -1,16 +1,7 @@
-import type { WorkerDependencies } from '../workers/dependencies.js';
-import { createCollectionActivities } from './collection-activities.js';
-import { createRagActivities } from './rag-activities.js';
-import { createRefreshActivities } from './refresh/index.js';
-import { createDatasetActivities } from './dataset-activities.js';
-import { createSummarizerEndpointActivities } from './summarizer-endpoint/index.js';
-import { createEtlActivities } from './etl-activities.js';
-import { createEvaluateActivities } from './evaluate/index.js';
-import { createRoundTripActivities } from './round-trip/index.js';
-import { createFineTuneActivities, type DatasetVersions } from './fine-tune/index.js';
-import type { DatasetRegistryEntry } from './dataset-activities.js';
+// Tests build the offline activities from the ports they open themselves; what they leave out
+// is built here from their config, exactly as the composition root builds it for a worker.
+import { createHubs, type WorkerDependencies } from './dependencies.js';
 import { COLLECTIONS } from '../domain/names.js';
-import { createHubRepositories } from '../integrations/huggingface/hub-repositories.js';
 import { createInferenceEndpointsClient } from '../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
@@ -18,8 +9,21 @@ import { createInferenceEndpointStore } from '../integrations/mongo/stores/infer
 import { createModelRegistry } from '../integrations/mongo/stores/model-registry.js';
 import { createRefreshStageLedger } from '../integrations/mongo/stores/refresh-stages.js';
 import { createTrainingJobStore } from '../integrations/mongo/stores/training-jobs.js';
+import { createAgentTurnRunner } from '../integrations/temporal/agent-questions.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
-import { createWorkflowInputActivities } from './workflow-input/index.js';
+import { createCollectionActivities } from '../activities/collection/index.js';
+import { createRagActivities } from '../activities/rag-activities.js';
+import { createRefreshActivities } from '../activities/refresh/index.js';
+import {
+  createDatasetActivities,
+  type DatasetRegistryEntry,
+} from '../activities/dataset-activities.js';
+import { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
+import { createEtlActivities } from '../activities/etl/index.js';
+import { createEvaluateActivities } from '../activities/evaluate/index.js';
+import { createRoundTripActivities } from '../activities/round-trip/index.js';
+import { createFineTuneActivities, type DatasetVersions } from '../activities/fine-tune/index.js';
+import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 
 /** The dataset registry as fine-tune reads it (until the dataset-registry store offers this). */
 function datasetVersions(mongo: MongoDatabase): DatasetVersions {
@@ -40,7 +44,15 @@ export function createOfflineActivities(
     Partial<
       Pick<
         WorkerDependencies,
-        'embeddings' | 'llm' | 'judge' | 'modelProblems' | 'datasetHub' | 'opik' | 'runAgentTurn'
+        | 'embeddings'
+        | 'llm'
+        | 'judge'
+        | 'modelProblems'
+        | 'datasetHub'
+        | 'modelHub'
+        | 'trainingBackends'
+        | 'opik'
+        | 'temporalClient'
       >
     > & {
       /** Tests shorten the crawler's retry backoff. */
@@ -82,18 +94,16 @@ export function createOfflineActivities(
       trainingJobs: createTrainingJobStore(mongo),
       modelRegistry,
       endpointUsage,
-      backends: createTrainingBackendFactory(dependencies.config),
+      backends: dependencies.trainingBackends ?? createTrainingBackendFactory(dependencies.config),
       llm: dependencies.llm,
       modelProblems: dependencies.modelProblems,
-      modelHub:
-        dependencies.config.huggingFaceHub.token === undefined
-          ? undefined
-          : createHubRepositories({
-              accessToken: dependencies.config.huggingFaceHub.token,
-              hubUrl: dependencies.config.huggingFaceHub.url,
-              repoType: 'model',
-            }),
+      modelHub: dependencies.modelHub ?? createHubs(dependencies.config).modelHub,
     }),
-    ...createEvaluateActivities(dependencies),
+    ...createEvaluateActivities({
+      ...dependencies,
+      runAgentTurn: dependencies.temporalClient
+        ? createAgentTurnRunner(dependencies.temporalClient, config)
+        : undefined,
+    }),
   };
 }
