@@ -13,10 +13,7 @@ import { createEmbeddingModel } from '../integrations/embeddings/create-embeddin
 import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
-import {
-  createEndpointUsage,
-  createRunningEndpointLookup,
-} from '../integrations/llm/endpoint-usage.js';
+import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import { withResponseCache, type CachedChatResponse } from '../integrations/llm/response-cache.js';
 import { createSummarizer, type Summarizer } from '../integrations/llm/summarizer.js';
 import { withTracing } from '../integrations/llm/traced-chat-model.js';
@@ -29,6 +26,7 @@ import {
   type HubRepositories,
 } from '../integrations/huggingface/hub-repositories.js';
 import { connectMongo, type MongoDatabase } from '../integrations/mongo/mongo-database.js';
+import { createRunningEndpointLookup } from '../integrations/mongo/stores/inference-endpoints.js';
 import { createNotionGateway, type NotionGateway } from '../integrations/notion/notion-client.js';
 import { createObjectStorage, type ObjectStorage } from '../integrations/s3/object-storage.js';
 import { createSearchIndex } from '../integrations/search/create-search-index.js';

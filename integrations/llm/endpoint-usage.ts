@@ -38,32 +38,3 @@ export function createEndpointUsage(db: Db): EndpointUsage {
     },
   };
 }
-
-/**
- * The URL of the named Inference Endpoint if the summarizerEndpoint workflow last saw it
- * running (collection inference_endpoints), so summarizers can use it without configuration.
- */
-export function createRunningEndpointLookup(
-  db: Db,
-  endpoint: { name: string; namespace: string | undefined },
-): () => Promise<string | undefined> {
-  const endpoints = db.collection<{
-    _id: string;
-    name: string;
-    namespace: string;
-    state: string;
-    url: string | null;
-    updatedAt: Date;
-  }>(COLLECTIONS.inferenceEndpoints);
-  return async () => {
-    const record = await endpoints.findOne(
-      {
-        name: endpoint.name,
-        ...(endpoint.namespace === undefined ? {} : { namespace: endpoint.namespace }),
-        state: 'running',
-      },
-      { sort: { updatedAt: -1 } },
-    );
-    return record?.url ?? undefined;
-  };
-}

@@ -9,7 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { InferenceEndpointRecord } from '../../integrations/mongo/stores/inference-endpoints.js';
+import {
+  createRunningEndpointLookup,
+  type InferenceEndpointRecord,
+} from '../../integrations/mongo/stores/inference-endpoints.js';
 import {
   startSummarizerEndpoint,
   waitForEndpointUrl,
@@ -19,11 +22,7 @@ import type { Config } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { COLLECTIONS, summarizerEndpointWorkflowId } from '../../domain/names.js';
 import { createInferenceEndpointsClient } from '../../integrations/huggingface/inference-endpoints.js';
-import {
-  createEndpointUsage,
-  createRunningEndpointLookup,
-  endpointUsageKey,
-} from '../../integrations/llm/endpoint-usage.js';
+import { createEndpointUsage, endpointUsageKey } from '../../integrations/llm/endpoint-usage.js';
 import { createEndpointSummarizer, createSummarizer } from '../../integrations/llm/summarizer.js';
 import { createScriptedChatModel } from '../support/scripted-chat-model.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';

@@ -1,7 +1,7 @@
 // The Inference Endpoints this platform manages and their one owner (collection
 // `inference_endpoints`, one document per namespace/name): every state the summarizer endpoint
 // pipeline sees is written here, where operators (and the summarizer) find the URL.
-import type { Collection } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from '../../../domain/names.js';
 import type { EndpointSnapshot } from '../../../domain/summarizer-endpoint.js';
 import type { MongoDatabase } from '../mongo-database.js';
@@ -46,5 +46,27 @@ export function createInferenceEndpointStore(mongo: MongoDatabase): InferenceEnd
         { upsert: true },
       );
     },
+  };
+}
+
+/**
+ * The URL of the named Inference Endpoint if the summarizerEndpoint workflow last saw it
+ * running, so summarizers can use it without configuration.
+ */
+export function createRunningEndpointLookup(
+  db: Db,
+  endpoint: { name: string; namespace: string | undefined },
+): () => Promise<string | undefined> {
+  const endpoints = db.collection<InferenceEndpointRecord>(COLLECTIONS.inferenceEndpoints);
+  return async () => {
+    const record = await endpoints.findOne(
+      {
+        name: endpoint.name,
+        ...(endpoint.namespace === undefined ? {} : { namespace: endpoint.namespace }),
+        state: 'running',
+      },
+      { sort: { updatedAt: -1 } },
+    );
+    return record?.url ?? undefined;
   };
 }
