@@ -47,7 +47,9 @@ export const environmentSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
-  // Optional payload encryption (AES-256-GCM): a base64-encoded 32-byte key and its id.
+  // Optional payload encryption (AES-256-GCM). Either one key (PAYLOAD_ENCRYPTION_KEY, named by
+  // PAYLOAD_ENCRYPTION_KEY_ID) or a key ring for rotation (PAYLOAD_ENCRYPTION_KEYS, `id:base64`
+  // entries, oldest first; PAYLOAD_ENCRYPTION_KEY_ID picks the sealing key, else the last one).
   PAYLOAD_ENCRYPTION_KEY: optionalString.pipe(
     z
       .string()
@@ -57,7 +59,39 @@ export const environmentSchema = z.object({
       )
       .optional(),
   ),
-  PAYLOAD_ENCRYPTION_KEY_ID: z.string().min(1).default('default'),
+  PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
+    z
+      .string()
+      .transform((value, context) => {
+        const entries = value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '');
+        const ring: Array<{ id: string; key: string }> = [];
+        for (const entry of entries) {
+          const separator = entry.indexOf(':');
+          const id = separator > 0 ? entry.slice(0, separator) : '';
+          const key = entry.slice(separator + 1);
+          if (!id || Buffer.from(key, 'base64').length !== 32) {
+            context.addIssue({
+              code: 'custom',
+              message: `entry ${ring.length + 1} must be id:base64 with a 32-byte key`,
+            });
+            return z.NEVER;
+          }
+          if (ring.some((known) => known.id === id)) {
+            context.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+            return z.NEVER;
+          }
+          ring.push({ id, key });
+        }
+        return ring;
+      })
+      .optional(),
+  ),
+  PAYLOAD_ENCRYPTION_KEY_ID: optionalString,
+  // Migration only: accept payloads written before encryption was turned on.
+  PAYLOAD_ENCRYPTION_ALLOW_PLAINTEXT: booleanFlag.default(false),
 
   // MongoDB: when MONGODB_URI is set, that server is used; otherwise FerretDB is started.
   MONGODB_URI: optionalString.pipe(
@@ -257,6 +291,47 @@ export type ModelProvider = Environment['LLM_PROVIDER'];
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** The resolved configuration the rest of the code reads; never process.env directly. */
+/** The payload codec's key ring: every key decrypts, `activeKeyId` seals new payloads. */
+export interface PayloadEncryptionConfig {
+  /** Oldest first; each key is 32 bytes, base64-encoded. */
+  readonly keys: ReadonlyArray<{ readonly id: string; readonly key: string }>;
+  readonly activeKeyId: string;
+  /** Accept unencrypted payloads on decode (only while migrating old histories). */
+  readonly allowPlaintext: boolean;
+}
+
+/** The id of the key in PAYLOAD_ENCRYPTION_KEY when PAYLOAD_ENCRYPTION_KEY_ID is unset. */
+export const DEFAULT_ENCRYPTION_KEY_ID = 'default';
+
+function payloadEncryption(env: Environment): PayloadEncryptionConfig | undefined {
+  const ring = env.PAYLOAD_ENCRYPTION_KEYS;
+  if (ring && env.PAYLOAD_ENCRYPTION_KEY)
+    throw new ConfigError([
+      'PAYLOAD_ENCRYPTION_KEY: set either it or PAYLOAD_ENCRYPTION_KEYS (move the key into the ring as id:key)',
+    ]);
+  const keys =
+    ring ??
+    (env.PAYLOAD_ENCRYPTION_KEY
+      ? [
+          {
+            id: env.PAYLOAD_ENCRYPTION_KEY_ID ?? DEFAULT_ENCRYPTION_KEY_ID,
+            key: env.PAYLOAD_ENCRYPTION_KEY,
+          },
+        ]
+      : []);
+  if (keys.length === 0) {
+    if (env.PAYLOAD_ENCRYPTION_KEY_ID && ring)
+      throw new ConfigError(['PAYLOAD_ENCRYPTION_KEYS: the ring is empty']);
+    return undefined;
+  }
+  const activeKeyId = env.PAYLOAD_ENCRYPTION_KEY_ID ?? keys.at(-1)!.id;
+  if (!keys.some((entry) => entry.id === activeKeyId))
+    throw new ConfigError([
+      `PAYLOAD_ENCRYPTION_KEY_ID: "${activeKeyId}" is not in PAYLOAD_ENCRYPTION_KEYS (ids: ${keys.map((entry) => entry.id).join(', ')})`,
+    ]);
+  return { keys, activeKeyId, allowPlaintext: env.PAYLOAD_ENCRYPTION_ALLOW_PLAINTEXT };
+}
+
 export interface Config {
   readonly dataDirectory: string;
   readonly toolsDirectory: string;
@@ -270,9 +345,8 @@ export interface Config {
     readonly port: number;
     readonly uiPort: number;
     readonly uiUrl: string;
-    /** Base64 AES-256 key: when set, payloads are encrypted before they reach the server. */
-    readonly encryptionKey: string | undefined;
-    readonly encryptionKeyId: string;
+    /** When set, payloads are encrypted before they reach the server. */
+    readonly encryption: PayloadEncryptionConfig | undefined;
   };
   readonly mongodb: {
     readonly externalUri: string | undefined;
@@ -448,6 +522,8 @@ export function loadConfig(
     'S3_SECRET_ACCESS_KEY',
   ] as const)
     registerSecret(name, env[name]);
+  for (const entry of env.PAYLOAD_ENCRYPTION_KEYS ?? [])
+    registerSecret(`PAYLOAD_ENCRYPTION_KEYS (${entry.id})`, entry.key);
   if (!isLoopbackHost(env.SERVE_HOST) && !env.API_TOKEN) {
     throw new ConfigError([
       `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
@@ -472,8 +548,7 @@ export function loadConfig(
         /\/$/,
         '',
       ),
-      encryptionKey: env.PAYLOAD_ENCRYPTION_KEY,
-      encryptionKeyId: env.PAYLOAD_ENCRYPTION_KEY_ID,
+      encryption: payloadEncryption(env),
     },
     mongodb: {
       externalUri: env.MONGODB_URI,

@@ -198,3 +198,35 @@ export function filterSamples<T extends CandidateSample>(
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Tokens reserved around the teacher's prompt for its chat template. */
+const TEACHER_TEMPLATE_ALLOWANCE_TOKENS = 64;
+
+/** Room for the answer: twice the limit (longer answers are dropped anyway), estimated. */
+export function summaryMaxTokens(maxSummaryChars: number): number {
+  return estimateTokens('x'.repeat(2 * maxSummaryChars)) + 16;
+}
+
+/**
+ * The instruction sent for a document: it must fit the student's context, and the prompt
+ * around it must fit the teacher's (its window minus the system prompt, the answer and the
+ * chat template).
+ */
+export function fitInstruction(
+  content: string,
+  budgets: {
+    studentTokens: number;
+    teacherContextWindow: number;
+    systemPromptTokens: number;
+    answerTokens: number;
+  },
+  countTokens: (text: string) => number,
+): string {
+  const teacherBudget =
+    budgets.teacherContextWindow -
+    budgets.systemPromptTokens -
+    budgets.answerTokens -
+    TEACHER_TEMPLATE_ALLOWANCE_TOKENS;
+  const studentFit = fitToTokenBudget(content, budgets.studentTokens);
+  return fitToTokenBudget(studentFit, Math.max(0, teacherBudget), countTokens);
+}

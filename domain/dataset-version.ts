@@ -19,6 +19,23 @@ export interface DistillBatchResult {
   failed: { documentId: string; reason: string }[];
 }
 
+/**
+ * Where a run's document ids are: in S3 (`key`, a JSON array; the workflow passes the key and
+ * slices of it), or, in histories recorded before the list moved out, the ids themselves.
+ */
+export interface DocumentListSlice {
+  key: string;
+  offset: number;
+  limit: number;
+}
+
+export interface PlannedDocumentList {
+  /** S3 key of the id list (datasetDocumentListKey). */
+  listKey: string;
+  count: number;
+  considered: number;
+}
+
 export interface DatasetVersionSummary {
   datasetName: string;
   version: string;

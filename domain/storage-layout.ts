@@ -5,6 +5,8 @@
 //   runs/import/<runId>/manifest.json     the same for an import
 //   runs/etl/<runId>/...                  ETL snapshots and failure reports
 //   runs/eval/<runId>/report.md, comparison.svg   an evaluation run compared with the previous
+//   runs/dataset/<runId>/documents.json   the document ids a dataset run distills (kept out of
+//                                         workflow history, which carries this key and a count)
 //   round-trip/<workflowId>.txt           the foundation's smoke test
 //   datasets/<name>/<version>/            one dataset version (DATASET_FILES in dataset-card.ts):
 //       train.jsonl, validation.jsonl, test.jsonl   {"instruction","answer"} per line
@@ -40,4 +42,9 @@ export const DATASETS_PREFIX = 'datasets/';
 /** The folder of one dataset version; its files are named by DATASET_FILES. */
 export function datasetVersionPrefix(datasetName: string, version: string): string {
   return `${DATASETS_PREFIX}${datasetName}/${version}/`;
+}
+
+/** The document id list of one dataset run (a JSON array of ids, in distillation order). */
+export function datasetDocumentListKey(runId: string): string {
+  return `${runPrefix('dataset', runId)}documents.json`;
 }

@@ -2,41 +2,24 @@
 // Tests build the offline activities from the ports they open themselves; what they leave out
 // is built here from their config, exactly as the composition root builds it for a worker.
 import { createCollectionActivities } from '../activities/collection/index.js';
-import {
-  createDatasetActivities,
-  type DatasetRegistryEntry,
-} from '../activities/dataset-activities.js';
+import { createDatasetActivities } from '../activities/dataset/index.js';
 import { createEtlActivities } from '../activities/etl/index.js';
 import { createEvaluateActivities } from '../activities/evaluate/index.js';
-import { createFineTuneActivities, type DatasetVersions } from '../activities/fine-tune/index.js';
+import { createFineTuneActivities } from '../activities/fine-tune/index.js';
 import { createRagActivities } from '../activities/rag-activities.js';
 import { createRefreshActivities } from '../activities/refresh/index.js';
 import { createRoundTripActivities } from '../activities/round-trip/index.js';
 import { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
-import { COLLECTIONS } from '../domain/names.js';
 import { createInferenceEndpointsClient } from '../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
-import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import { createInferenceEndpointStore } from '../integrations/mongo/stores/inference-endpoints.js';
+import { createDatasetRegistry } from '../integrations/mongo/stores/dataset-registry.js';
 import { createModelRegistry } from '../integrations/mongo/stores/model-registry.js';
 import { createRefreshStageLedger } from '../integrations/mongo/stores/refresh-stages.js';
 import { createTrainingJobStore } from '../integrations/mongo/stores/training-jobs.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 import { createHubs, type WorkerDependencies } from './dependencies.js';
-
-/** The dataset registry as fine-tune reads it (until the dataset-registry store offers this). */
-function datasetVersions(mongo: MongoDatabase): DatasetVersions {
-  const registry = mongo.db.collection<DatasetRegistryEntry>(COLLECTIONS.datasets);
-  return {
-    async find(datasetName, version) {
-      return version === undefined
-        ? ((await registry.find({ datasetName }).sort({ createdAt: -1 }).limit(1).toArray())[0] ??
-            null)
-        : registry.findOne({ _id: `${datasetName}@${version}` });
-    },
-  };
-}
 
 /** Every activity the offline worker registers, built from injected dependencies. */
 export function createOfflineActivities(
@@ -61,6 +44,7 @@ export function createOfflineActivities(
 ) {
   const { config, mongo } = dependencies;
   const modelRegistry = createModelRegistry(mongo);
+  const datasetRegistry = createDatasetRegistry(mongo);
   const endpointUsage = createEndpointUsage(mongo.db);
   return {
     ...createWorkflowInputActivities(),
@@ -90,7 +74,9 @@ export function createOfflineActivities(
     ...createFineTuneActivities({
       config,
       storage: dependencies.storage,
-      datasetVersions: datasetVersions(mongo),
+      datasetVersions: {
+        find: (datasetName, version) => datasetRegistry.findVersion(datasetName, version),
+      },
       trainingJobs: createTrainingJobStore(mongo),
       modelRegistry,
       endpointUsage,

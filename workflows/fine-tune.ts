@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createDatasetActivities } from '../activities/dataset-activities.js';
+import type { createDatasetActivities } from '../activities/dataset/index.js';
 import type { createFineTuneActivities } from '../activities/fine-tune/index.js';
 import type { AwaitTrainingResult, TrainingDataset } from '../domain/fine-tune.js';
 import type { SummarizerEvaluation } from '../domain/model-card.js';

@@ -1,9 +1,22 @@
-import { log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { createDatasetActivities } from '../activities/dataset-activities.js';
+import {
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createDatasetActivities } from '../activities/dataset/index.js';
 import type { GenerateDatasetResult } from '../domain/dataset-version.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
+
+/**
+ * Since this change the document ids live in S3 (the plan writes them, batches and the build
+ * read their slice); histories recorded before it pass the ids themselves and replay that way.
+ */
+export const DOCUMENT_LIST_IN_STORAGE_PATCH = 'dataset-document-list-in-storage';
 
 const retry = {
   initialInterval: '1 second',
@@ -30,7 +43,7 @@ const distillActivities = proxyActivities<ReturnType<typeof createDatasetActivit
  * quality filter is summarized by the teacher once per augmentation loop; the answers are
  * filtered, shuffled and split with the seed, and stored as a version in the data registry
  * (S3 + the `datasets` collection), then optionally pushed to the Hugging Face Hub.
- * History carries document ids and counts only.
+ * History carries the S3 key of the document list and counts, never the ids themselves.
  */
 export async function generateDataset(rawInput: unknown = {}): Promise<GenerateDatasetResult> {
   const input = await parseInput('generateDataset', rawInput);
@@ -45,14 +58,34 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
   }));
 
   // Summaries make the event history read as a story in the Temporal UI.
-  const { documentIds } = await storageActivities.planDatasetDocuments.executeWithOptions(
-    { summary: `Select raw documents with quality >= ${input.minQualityScore}` },
-    [{ minQualityScore: input.minQualityScore, minChars: input.minChars, limit: input.limit }],
-  );
+  const filter = {
+    minQualityScore: input.minQualityScore,
+    minChars: input.minChars,
+    limit: input.limit,
+  };
+  const planSummary = `Select raw documents with quality >= ${input.minQualityScore}`;
+  // Where the ids are: one S3 list (its key in history), or, replaying an old history, inline.
+  let documents:
+    | { kind: 'list'; listKey: string; count: number }
+    | { kind: 'ids'; documentIds: string[]; count: number };
+  if (patched(DOCUMENT_LIST_IN_STORAGE_PATCH)) {
+    const plan = await storageActivities.planDatasetDocumentList.executeWithOptions(
+      { summary: planSummary },
+      [{ ...filter, runId: workflowInfo().runId }],
+    );
+    documents = { kind: 'list', listKey: plan.listKey, count: plan.count };
+  } else {
+    const { documentIds } = await storageActivities.planDatasetDocuments.executeWithOptions(
+      { summary: planSummary },
+      [filter],
+    );
+    documents = { kind: 'ids', documentIds, count: documentIds.length };
+  }
+  const documentCount = documents.count;
   progress.plan = { done: 1, failed: 0, pending: 0 };
   // The Temporal UI can then filter runs by size, e.g. DocumentCount > 100.
-  upsertSearchAttributes([{ key: DOCUMENT_COUNT, value: documentIds.length }]);
-  progress.distill.pending = documentIds.length;
+  upsertSearchAttributes([{ key: DOCUMENT_COUNT, value: documentCount }]);
+  progress.distill.pending = documentCount;
 
   const settings = {
     maxSummaryChars: input.maxSummaryChars,
@@ -64,26 +97,32 @@ export async function generateDataset(rawInput: unknown = {}): Promise<GenerateD
   let generated = 0;
   let reused = 0;
   let failedDocuments = 0;
-  for (let start = 0; start < documentIds.length; start += input.batchSize) {
-    const batch = documentIds.slice(start, start + input.batchSize);
+  for (let start = 0; start < documentCount; start += input.batchSize) {
+    const size = Math.min(input.batchSize, documentCount - start);
+    const batch =
+      documents.kind === 'list'
+        ? { documentList: { key: documents.listKey, offset: start, limit: size } }
+        : { documentIds: documents.documentIds.slice(start, start + size) };
     const result = await distillActivities.distillDocuments.executeWithOptions(
-      {
-        summary: `Distill documents ${start + 1}-${start + batch.length} of ${documentIds.length}`,
-      },
-      [{ documentIds: batch, settings }],
+      { summary: `Distill documents ${start + 1}-${start + size} of ${documentCount}` },
+      [{ ...batch, settings }],
     );
     generated += result.generated;
     reused += result.reused;
     failedDocuments += result.failed.length;
     progress.distill.failed += result.failed.length;
-    progress.distill.done += batch.length - result.failed.length;
-    progress.distill.pending -= batch.length;
+    progress.distill.done += size - result.failed.length;
+    progress.distill.pending -= size;
     for (const failure of result.failed) log.warn('Document left out of the dataset', failure);
   }
 
   const version = await storageActivities.buildDatasetVersion.executeWithOptions(
     { summary: `Build and store a version of ${input.datasetName}` },
-    [{ documentIds, input }],
+    [
+      documents.kind === 'list'
+        ? { documentListKey: documents.listKey, input }
+        : { documentIds: documents.documentIds, input },
+    ],
   );
   progress.build = { done: 1, failed: 0, pending: 0 };
 

@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command): void {
         allowedHostNames: config.serve.allowedHosts,
       });
       note(`Serving on ${server.url} (chat UI at ${server.url}/, API under ${server.url}/api/)`);
-      if (config.temporal.encryptionKey) {
+      if (config.temporal.encryption) {
         note(
           `Codec endpoint for the Temporal UI: ${server.url}/codec (temporal server start-dev --ui-codec-endpoint ${server.url}/codec)`,
         );

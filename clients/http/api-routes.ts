@@ -12,7 +12,11 @@ export function createRoutes(config: Config, agent?: AgentApi): Route[] {
     path: `/codec/${direction}`,
     corsOrigins: [config.temporal.uiUrl],
     async handle({ json }) {
-      if (!codec) throw new HttpError(404, 'Payload encryption is off: set PAYLOAD_ENCRYPTION_KEY');
+      if (!codec)
+        throw new HttpError(
+          404,
+          'Payload encryption is off: set PAYLOAD_ENCRYPTION_KEY or PAYLOAD_ENCRYPTION_KEYS',
+        );
       return runCodec(codec, direction, await json());
     },
   });

@@ -3,6 +3,8 @@
 // decoded ones, so a user can read their own encrypted workflow data in the browser.
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { PayloadDecryptionError } from '../../integrations/temporal/encryption-codec.js';
+import { HttpError } from './http-server.js';
 
 const jsonPayloadSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -44,7 +46,13 @@ export async function runCodec(
 ): Promise<{ payloads: JsonPayload[] }> {
   const request = codecRequestSchema.parse(body);
   const payloads = request.payloads.map(fromJson);
-  const result =
-    direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
-  return { payloads: result.map(toJson) };
+  try {
+    const result =
+      direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+    return { payloads: result.map(toJson) };
+  } catch (error) {
+    // The UI shows this text: say which payload problem it is (plaintext, unknown key id).
+    if (error instanceof PayloadDecryptionError) throw new HttpError(422, error.message);
+    throw error;
+  }
 }

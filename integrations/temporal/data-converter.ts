@@ -5,8 +5,13 @@ import type { Config } from '../../config/environment.js';
 import { EncryptionCodec } from './encryption-codec.js';
 
 export function createPayloadCodec(config: Config): EncryptionCodec | undefined {
-  const { encryptionKey, encryptionKeyId } = config.temporal;
-  return encryptionKey ? EncryptionCodec.fromBase64(encryptionKey, encryptionKeyId) : undefined;
+  const { encryption } = config.temporal;
+  if (!encryption) return undefined;
+  return new EncryptionCodec({
+    keys: encryption.keys.map(({ id, key }) => ({ id, key: Buffer.from(key, 'base64') })),
+    activeKeyId: encryption.activeKeyId,
+    allowPlaintext: encryption.allowPlaintext,
+  });
 }
 
 export function createDataConverter(config: Config): DataConverter {

@@ -10,7 +10,10 @@ import { datasetVersionPrefix } from '../../domain/storage-layout.js';
 import { DATASET_FILES } from '../../domain/dataset-card.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
-import type { DatasetRegistryEntry, StoredSample } from '../../activities/dataset-activities.js';
+import type {
+  DatasetRegistryEntry,
+  StoredSample,
+} from '../../integrations/mongo/stores/dataset-registry.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import {

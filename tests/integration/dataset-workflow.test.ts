@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { DATASET_FILES } from '../../domain/dataset-card.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
@@ -11,7 +12,7 @@ import { parseWorkflowInput } from '../../domain/workflow-inputs.js';
 import type { Document } from '../../domain/document.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
-import type { DatasetRegistryEntry } from '../../activities/dataset-activities.js';
+import type { DatasetRegistryEntry } from '../../integrations/mongo/stores/dataset-registry.js';
 import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
 import {
@@ -218,6 +219,39 @@ describe('generateDataset workflow on the real servers (answers already distille
     ).result()) as GenerateDatasetResult;
     assert.notEqual(reseeded.version, result.version);
     assert.equal(reseeded.train + reseeded.validation + reseeded.test, expected.kept);
+  });
+
+  it('keeps the document ids out of workflow history (an S3 key and counts only), and the dataset is unchanged', async () => {
+    const handle = await startPipeline(client, 'dataset', {
+      // Small batches: many distill steps, each of which once carried its slice of the ids.
+      input: { teacherModel: TEACHER, batchSize: 4 },
+      taskQueue,
+      trigger: 'test',
+    });
+    const result = (await handle.result()) as GenerateDatasetResult;
+    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-document-list');
+    assert.equal(result.train + result.validation + result.test, expected.kept);
+    assert.equal(result.reused, documents.length * 4);
+    assert.equal(result.documents, documents.length);
+
+    // The history as the server stores it (payloads are JSON text inside the protobuf).
+    const history = Buffer.from(
+      proto.temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish(),
+    );
+    assert.ok(history.includes(Buffer.from(TEACHER)), 'the payloads are searchable as text');
+    const leaked = documents.filter((document) => history.includes(Buffer.from(document.id)));
+    assert.deepEqual(
+      leaked.map((document) => document.id),
+      [],
+      `${leaked.length} of ${documents.length} document ids are in the history`,
+    );
+    // The ids are in the run's list in S3, in distillation order.
+    const { runId } = (await handle.describe()) as { runId: string };
+    const list = await storage.getJson(`runs/dataset/${runId}/documents.json`);
+    assert.deepEqual(
+      list,
+      documents.map((document) => document.id),
+    );
   });
 
   it('fails with a clear non-retryable error when a new answer is needed from a teacher the worker does not serve', async () => {

@@ -8,7 +8,7 @@ import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
-import type { StoredSample } from '../../activities/dataset-activities.js';
+import type { StoredSample } from '../../integrations/mongo/stores/dataset-registry.js';
 import {
   insertRawDocuments,
   loadSampleDocuments,

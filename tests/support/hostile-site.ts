@@ -97,15 +97,22 @@ function writeForever(response: ServerResponse, chunk: string, count: (bytes: nu
 
 let gzipBomb: Buffer | undefined;
 
-/** 64 MiB of HTML text, gzip-compressed to about 64 KB. */
+/** Decoded size of the gzip bomb: 300 MiB of HTML text. */
+export const GZIP_BOMB_DECODED_BYTES = 300 * 1024 * 1024;
+
+/**
+ * 300 MiB of HTML text as about 300 KB of gzip: 300 gzip members of 1 MiB each, concatenated
+ * (a valid gzip stream that decoders inflate member after member). Built from one 1 MiB block
+ * so the test process never holds the inflated text itself.
+ */
 export function gzipBombBody(): Buffer {
-  gzipBomb ??= gzipSync(
-    Buffer.concat([
-      Buffer.from('<html><head><title>Bomb</title></head><body><p>'),
-      Buffer.alloc(64 * 1024 * 1024, 'a'),
-      Buffer.from('</p></body></html>'),
-    ]),
-  );
+  if (gzipBomb) return gzipBomb;
+  const block = gzipSync(Buffer.alloc(1024 * 1024, 'a'), { level: 9 });
+  gzipBomb = Buffer.concat([
+    gzipSync('<html><head><title>Bomb</title></head><body><p>'),
+    ...Array.from({ length: GZIP_BOMB_DECODED_BYTES / (1024 * 1024) }, () => block),
+    gzipSync('</p></body></html>'),
+  ]);
   return gzipBomb;
 }
 
@@ -161,6 +168,17 @@ export function startHostileSite(options: HostileSiteOptions): Promise<LoopbackS
         'content-length': body.length,
       });
       return response.end(body);
+    }
+    if (path === '/gzip-bomb-chunked') {
+      // No Content-Length: the size is known only by reading the chunked body to its end.
+      const body = gzipBombBody();
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-encoding': 'gzip',
+      });
+      for (let offset = 0; offset < body.length; offset += 16 * 1024)
+        response.write(body.subarray(offset, offset + 16 * 1024));
+      return response.end();
     }
     if (path === '/slow-to-parse') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

@@ -3,7 +3,7 @@
 // fine-tuned model" over the OpenAI-compatible completions route a TGI endpoint offers.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { DatasetRegistryEntry } from '../../activities/dataset-activities.js';
+import type { DatasetRegistryEntry } from '../../integrations/mongo/stores/dataset-registry.js';
 import { DATASET_FILES } from '../../domain/dataset-card.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { datasetVersionPrefix } from '../../domain/storage-layout.js';
