@@ -16,6 +16,7 @@ import type {
   EtlScoreSource,
   StoredEntry,
 } from './etl.js';
+import type { PageValidators } from './page-validators.js';
 import { heuristicQualityScore } from './quality-scoring.js';
 import { canonicalizeUrl, deduplicateLinks } from './url-canonicalization.js';
 
@@ -27,6 +28,14 @@ export const etlDocumentSchema = documentSchema.extend({
   finalUrl: z.string().optional(),
   qualityScoreSource: z.enum(['heuristic', 'llm', 'source']).nullable(),
   qualityReason: z.string().nullable().optional(),
+  /** Crawled pages: what the next crawl sends as a conditional request (or compares). */
+  validators: z
+    .object({
+      etag: z.string().optional(),
+      lastModified: z.string().optional(),
+      bodyHash: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type EtlDocument = z.infer<typeof etlDocumentSchema>;
@@ -38,6 +47,11 @@ export interface StoredDocumentState {
   content_quality_score: number | null;
   qualityScoreSource: EtlScoreSource;
   qualityReason?: string | null;
+  url?: string;
+  source?: string;
+  parentIds?: string[];
+  archived?: boolean;
+  validators?: PageValidators;
 }
 
 /** What the ETL keeps of a crawled page (the crawler's result, structurally). */
@@ -49,6 +63,7 @@ export interface CrawledPageFacts {
   metaTags: Record<string, string | null>;
   links: string[];
   markdown: string;
+  validators: PageValidators;
 }
 
 /** Fields of a manifest that list the documents a collect/import run wrote. */
@@ -130,7 +145,38 @@ export function crawledEtlDocument(
     parentIds,
     finalUrl: page.finalUrl,
     qualityReason: null,
+    validators: page.validators,
     ...initialScore(content, null),
+  };
+}
+
+/**
+ * The validators to recrawl a stored page with: only for a live stored version linked from
+ * the same documents, since a 304 keeps the stored document (its parents included) as it is.
+ */
+export function validatorsForRecrawl(
+  state: StoredDocumentState | undefined,
+  parentIds: readonly string[],
+): PageValidators | undefined {
+  if (!state?.validators || !state.fingerprint || state.archived) return undefined;
+  const same =
+    state.parentIds?.length === parentIds.length &&
+    state.parentIds.every((id, index) => id === parentIds[index]);
+  return same ? state.validators : undefined;
+}
+
+/** The stored entry of a page the crawl found unchanged: the stored version, as it is. */
+export function unchangedEntry(
+  state: StoredDocumentState,
+  link: { id: string; url: string },
+): StoredEntry {
+  return {
+    id: link.id,
+    url: state.url ?? link.url,
+    source: state.source,
+    contentHash: state.contentHash ?? '',
+    content_quality_score: state.content_quality_score,
+    qualityScoreSource: state.qualityScoreSource,
   };
 }
 
@@ -202,7 +248,9 @@ export function planDocumentWrites(
  * The crawl plan: every unique canonical link of the source documents (not the documents
  * themselves) with all its parents, sorted, so a retry writes the same plan.
  */
-export function buildEtlPlan(runId: string, documents: readonly Document[]) {
+export function buildEtlPlan(runId: string, allDocuments: readonly Document[]) {
+  // An archived Notion page's links are no longer part of the knowledge base.
+  const documents = allDocuments.filter((document) => document.archived !== true);
   const deduplicated = deduplicateLinks(documents, {
     excludeUrls: documents.map((document) => document.metadata.url).filter(Boolean),
   });

@@ -65,6 +65,10 @@ export interface EtlBatchResult {
   failed: number;
   failedByReason: Partial<Record<EtlFailureReason, number>>;
   stored: number;
+  /** Of the stored, pages the site said (304) or showed (same bytes) were unchanged. */
+  unchanged: number;
+  /** Stored pages the site now answers 404/410 for: marked archived, out of the index. */
+  removed: number;
   scoredByHeuristic: number;
   /** True when the batch resumed from an earlier attempt's heartbeat. */
   resumed: boolean;
@@ -113,6 +117,10 @@ export interface EtlResult {
   stored: number;
   storedSourceDocuments: number;
   storedCrawledPages: number;
+  /** Crawled pages found unchanged (304, or the same bytes): kept as stored, not extracted. */
+  unchangedPages: number;
+  /** Stored pages the site now answers 404/410 for: marked archived, out of the index. */
+  removedPages: number;
   snapshotKey: string;
   failureReportKey: string;
   continuedAsNew: number;

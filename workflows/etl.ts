@@ -57,6 +57,9 @@ interface EtlTotals {
   failedByReason: Partial<Record<EtlFailureReason, number>>;
   scoredByHeuristic: number;
   stored: number;
+  /** Absent in continuations recorded before conditional recrawls. */
+  unchanged?: number;
+  removed?: number;
 }
 
 /** What one execution hands the next when it continues as new (small: counts only). */
@@ -73,6 +76,8 @@ function addBatch(totals: EtlTotals, batch: EtlBatchResult): void {
   totals.failed += batch.failed;
   totals.stored += batch.stored;
   totals.scoredByHeuristic += batch.scoredByHeuristic;
+  totals.unchanged = (totals.unchanged ?? 0) + (batch.unchanged ?? 0);
+  totals.removed = (totals.removed ?? 0) + (batch.removed ?? 0);
   for (const [reason, count] of Object.entries(batch.failedByReason) as Array<
     [EtlFailureReason, number]
   >)
@@ -225,6 +230,8 @@ export async function etl(
     stored: finished.storedTotal,
     storedSourceDocuments: plan.sourceDocumentsStored,
     storedCrawledPages: totals.crawled,
+    unchangedPages: totals.unchanged ?? 0,
+    removedPages: totals.removed ?? 0,
     snapshotKey: finished.snapshotKey,
     failureReportKey: finished.failureReportKey,
     continuedAsNew: continuation?.continuedAsNew ?? 0,

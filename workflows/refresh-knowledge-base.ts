@@ -42,15 +42,9 @@ const STAGE_WORKFLOWS: Record<RefreshStage, string> = {
   rag: 'ragIndex',
 };
 
-function runIdOf(result: unknown): string | undefined {
-  const runId = (result as { runId?: unknown } | null)?.runId;
-  return typeof runId === 'string' ? runId : undefined;
-}
-
 /**
  * Keeps the knowledge base fresh: collect (when Notion is configured), then ETL, then RAG
- * indexing, each as a child workflow that stays startable on its own. Each stage's output
- * feeds the next. Finished stages are recorded under the refresh key, so re-running a refresh
+ * indexing, each as a child workflow that stays startable on its own. Finished stages are recorded under the refresh key, so re-running a refresh
  * with the same key (or resetting it) redoes only the stage that failed.
  */
 export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<RefreshResult> {
@@ -116,11 +110,13 @@ export async function refreshKnowledgeBase(rawInput: unknown = {}): Promise<Refr
     { summary: 'Check whether Notion is configured or imported documents are the source' },
     [],
   );
-  let etlSource: Record<string, unknown> = { kind: 'all' };
+  // The ETL reads every document, not only those this collection wrote: a refresh rechecks
+  // every linked page (conditional requests, so an unchanged page costs a 304), drops pages a
+  // site removed and stores the archived mark of pages archived in Notion, so all of it
+  // reaches the index in the same refresh. Unchanged documents are not rewritten.
+  const etlSource: Record<string, unknown> = { kind: 'all' };
   if (sources.notionConfigured) {
-    const collected = await runStage('collect', input.collect ?? {});
-    const runId = runIdOf(collected);
-    if (runId) etlSource = { kind: 'collect', runId };
+    await runStage('collect', input.collect ?? {});
   } else {
     stages.push({ stage: 'collect', status: 'skipped', note: sources.note });
     status.set('collect', 'done');

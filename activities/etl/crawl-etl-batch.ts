@@ -2,7 +2,13 @@
 // extracted, progress in the heartbeat so a retried attempt crawls only what is left.
 import { Context, log } from '@temporalio/activity';
 import { SecondBrainError } from '../../domain/errors.js';
-import { countReasons, crawledEtlDocument, type EtlDocument } from '../../domain/etl-documents.js';
+import {
+  countReasons,
+  crawledEtlDocument,
+  unchangedEntry,
+  validatorsForRecrawl,
+  type EtlDocument,
+} from '../../domain/etl-documents.js';
 import {
   etlKeys,
   type CompactOutcome,
@@ -18,7 +24,7 @@ import { storeDocuments } from './stored-documents.js';
 const WRITE_BATCH_SIZE = 16;
 
 export function createCrawlEtlBatch(dependencies: EtlDependencies) {
-  const { storage, crawlRetryBackoffMs } = dependencies;
+  const { storage, raw, crawlRetryBackoffMs } = dependencies;
   /**
    * Crawls one batch of the plan (batch numbers start at 1). Each page is stored as soon as it
    * is extracted, and the heartbeat records what is done: a retried attempt (after a worker
@@ -49,7 +55,15 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     );
     const resumed = outcomes.size > 0;
     if (resumed) log.info('Resuming ETL batch from heartbeat', { batchIndex, done: outcomes.size });
-    const heartbeat = () => context.heartbeat({ outcomes: [...outcomes.values()] });
+    const heartbeat = () =>
+      context.heartbeat({ outcomes: [...outcomes.values()], unchanged, removed });
+    // Counts of this and earlier attempts (a retry resumes them with the outcomes).
+    const counts = previous as { unchanged?: number; removed?: number } | undefined;
+    let unchanged = counts?.unchanged ?? 0;
+    let removed = counts?.removed ?? 0;
+    const remaining = links.filter((link) => !outcomes.has(link.id));
+    // What is stored of each page: its validators make the crawl conditional.
+    const known = await raw.findStates(remaining.map((link) => link.id));
     const timer = setInterval(heartbeat, 5_000);
 
     // Pages are written in small bulk upserts by one writer loop, so the crawler never
@@ -76,10 +90,26 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     };
     const handle = async (outcome: CrawlOutcome) => {
       const link = byId.get(outcome.key)!;
+      const state = known.get(outcome.key);
       if (outcome.kind === 'page') {
         buffer.push(crawledEtlDocument(outcome, plan, link.parentIds, new Date().toISOString()));
         if (buffer.length >= WRITE_BATCH_SIZE) void flush();
+      } else if (outcome.kind === 'unchanged' && state) {
+        unchanged++;
+        outcomes.set(outcome.key, {
+          id: outcome.key,
+          ok: true,
+          stored: unchangedEntry(state, link),
+        });
+      } else if (outcome.kind === 'unchanged') {
+        // Validators are only sent for stored pages, so this cannot happen; never lose a page.
+        throw new SecondBrainError('validation', `${outcome.url} unchanged but not stored`);
       } else {
+        if (outcome.reason === 'not-found' && state && !state.archived) {
+          // The site removed the page: it leaves the index in this very refresh.
+          await raw.markRemoved(outcome.key);
+          removed++;
+        }
         outcomes.set(outcome.key, {
           id: outcome.key,
           ok: false,
@@ -98,9 +128,11 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const flushTimer = setInterval(() => void flush(), 500);
     try {
       await crawlPages(
-        links
-          .filter((link) => !outcomes.has(link.id))
-          .map((link) => ({ key: link.id, url: link.url })),
+        remaining.map((link) => ({
+          key: link.id,
+          url: link.url,
+          validators: validatorsForRecrawl(known.get(link.id), link.parentIds),
+        })),
         { ...crawl, retryBackoffMs: crawlRetryBackoffMs },
         handle,
       );
@@ -125,6 +157,8 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
       failed: failures.length,
       failedByReason: countReasons(failures),
       stored: crawled,
+      unchanged,
+      removed,
       scoredByHeuristic: storedEntries.filter((entry) => entry.qualityScoreSource === 'heuristic')
         .length,
       resumed,

@@ -82,6 +82,9 @@ export function createScoreEtlBatchWithLlm(dependencies: EtlDependencies) {
           if (document?.qualityScoreSource === 'llm') scoredCount++;
           return;
         }
+        // The model already answered (invalidly) for this very content: asking again costs a
+        // call per refresh and gets the same answer. A changed content resets the reason.
+        if (document.qualityReason) return;
         const messages = buildQualityScoringMessages(
           {
             id: document._id,

@@ -3,7 +3,7 @@
 // remembers URLs it has seen in the process, so a long-lived worker's second run would
 // otherwise crawl nothing. Results are streamed to `onOutcome` as they come, so the caller can
 // store each page at once and heartbeat its progress.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,7 @@ import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
 import type { CrawlFailureReason } from '../../domain/crawl-failure.js';
+import type { PageValidators } from '../../domain/page-validators.js';
 import { decodeHtml } from './content-extraction.js';
 import {
   ExtractionTimeoutError,
@@ -47,6 +48,8 @@ export interface CrawlTarget {
   /** The caller's key for this URL (the document id). */
   key: string;
   url: string;
+  /** The stored version's validators: sent as a conditional request, or compared with the body. */
+  validators?: PageValidators;
 }
 
 export type { CrawlFailureReason };
@@ -63,6 +66,18 @@ export interface CrawledPage {
   metaTags: Record<string, string | null>;
   links: string[];
   markdown: string;
+  /** What identifies this version of the page for the next crawl. */
+  validators: PageValidators;
+  attempts: number;
+}
+
+/** The page is the version the target's validators describe: nothing was extracted. */
+export interface CrawlUnchanged {
+  kind: 'unchanged';
+  key: string;
+  url: string;
+  /** 304 (the server said so) or 200 (same body hash). */
+  statusCode: number;
   attempts: number;
 }
 
@@ -76,7 +91,7 @@ export interface CrawlFailure {
   statusCode?: number;
 }
 
-export type CrawlOutcome = CrawledPage | CrawlFailure;
+export type CrawlOutcome = CrawledPage | CrawlUnchanged | CrawlFailure;
 
 class PageTooLargeError extends Error {
   constructor(url: string, limit: number) {
@@ -318,6 +333,8 @@ async function runCrawler(
     slots.delete(requestId);
   };
   const keyOf = (request: { userData: Record<string, unknown> }) => request.userData.key as string;
+  const validatorsOf = (request: { userData: Record<string, unknown> }) =>
+    request.userData.validators as PageValidators | undefined;
 
   const crawler = new HttpCrawler(
     {
@@ -333,7 +350,10 @@ async function runCrawler(
       useSessionPool: false,
       persistCookiesPerSession: false,
       // PDFs reach the handler for text extraction; other non-HTML types are refused early.
-      additionalMimeTypes: ['application/pdf'],
+      // application/octet-stream is what crawlee assumes for a response without Content-Type
+      // on an extensionless URL, which a 304 usually is: it passes crawlee's check, and the
+      // handler refuses it unless it is a 304.
+      additionalMimeTypes: ['application/pdf', 'application/octet-stream'],
       statusMessageLoggingInterval: 3_600,
       preNavigationHooks: [
         async ({ request }, gotOptions) => {
@@ -348,11 +368,14 @@ async function runCrawler(
           gotOptions.http2 = false;
           (gotOptions as Record<string, unknown>).useHeaderGenerator = false;
           gotOptions.maxRedirects = settings.maxRedirects;
+          const validators = validatorsOf(request);
           gotOptions.headers = {
             ...gotOptions.headers,
             'user-agent': CRAWLER_USER_AGENT,
             accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
             'accept-encoding': 'gzip, deflate, br',
+            ...(validators?.etag ? { 'if-none-match': validators.etag } : {}),
+            ...(validators?.lastModified ? { 'if-modified-since': validators.lastModified } : {}),
           };
           gotOptions.hooks = {
             beforeRedirect: [
@@ -378,6 +401,7 @@ async function runCrawler(
         (crawlingContext) => {
           const { request, response } = crawlingContext;
           if (!response) return;
+          if (response.statusCode === 304) return;
           const length = Number(response.headers['content-length']);
           if (Number.isFinite(length) && length > settings.maxPageBytes) {
             response.destroy();
@@ -408,6 +432,22 @@ async function runCrawler(
           attempts: request.retryCount + 1,
         };
         const statusCode = response.statusCode ?? 0;
+        if (statusCode === 304) {
+          await emit({ kind: 'unchanged', ...base, statusCode });
+          return;
+        }
+        if (type.type === 'application/octet-stream' && statusCode < 400) {
+          declaredCharsets.delete(request.id);
+          await emit({
+            kind: 'failure',
+            ...base,
+            reason: 'unsupported-content-type',
+            message: boundText(
+              `Resource ${request.url} served Content-Type application/octet-stream, but only HTML, XML and PDF are allowed.`,
+            ),
+          });
+          return;
+        }
         if (statusCode >= 400) {
           await emit({
             kind: 'failure',
@@ -420,6 +460,21 @@ async function runCrawler(
         }
         const finalUrl = request.loadedUrl ?? request.url;
         const bytes = Buffer.isBuffer(body) ? body : Buffer.from(String(body));
+        const bodyHash = createHash('sha256').update(bytes).digest('hex');
+        if (validatorsOf(request)?.bodyHash === bodyHash) {
+          declaredCharsets.delete(request.id);
+          await emit({ kind: 'unchanged', ...base, statusCode });
+          return;
+        }
+        const headerValue = (name: string) => {
+          const value = response.headers[name];
+          return typeof value === 'string' && value.length > 0 ? boundText(value, 512) : undefined;
+        };
+        const validators: PageValidators = {
+          ...(headerValue('etag') ? { etag: headerValue('etag') } : {}),
+          ...(headerValue('last-modified') ? { lastModified: headerValue('last-modified') } : {}),
+          bodyHash,
+        };
         try {
           if (type.type === 'application/pdf') {
             const text = await extractPdfText(bytes);
@@ -433,6 +488,7 @@ async function runCrawler(
               metaTags: {},
               links: [],
               markdown: text,
+              validators,
             });
             return;
           }
@@ -449,6 +505,7 @@ async function runCrawler(
             statusCode,
             contentType: type.type,
             ...page,
+            validators,
           });
         } catch (error) {
           await emit({
@@ -486,7 +543,7 @@ async function runCrawler(
     admitted.map((target) => ({
       url: target.url,
       uniqueKey: target.key,
-      userData: { key: target.key },
+      userData: { key: target.key, validators: target.validators },
       // Do not let crawlee re-encode or normalize: the canonical URL is already decided.
       keepUrlFragment: false,
     })),

@@ -35,6 +35,11 @@ const storedStateSchema = z.object({
   content_quality_score: z.number().nullable().default(null),
   qualityScoreSource: rawDocumentSchema.shape.qualityScoreSource.default(null),
   qualityReason: z.string().nullable().optional(),
+  metadata: z.object({ url: z.string().optional() }).optional(),
+  source: z.string().optional(),
+  parentIds: z.array(z.string()).optional(),
+  archived: z.boolean().optional(),
+  validators: rawDocumentSchema.shape.validators,
 });
 
 const STATE_PROJECTION = {
@@ -43,6 +48,11 @@ const STATE_PROJECTION = {
   content_quality_score: 1,
   qualityScoreSource: 1,
   qualityReason: 1,
+  'metadata.url': 1,
+  source: 1,
+  parentIds: 1,
+  archived: 1,
+  validators: 1,
 } as const;
 
 /** What a scoring stage writes back: a score with its reason, or only why there is none. */
@@ -71,8 +81,8 @@ export function rawDocumentStore(mongo: MongoDatabase) {
     const states = new Map<string, StoredDocumentState>();
     for (const document of found)
       if (document) {
-        const state = storedStateSchema.parse(document);
-        states.set(state._id, state);
+        const { metadata, ...state } = storedStateSchema.parse(document);
+        states.set(state._id, { ...state, url: metadata?.url });
       }
     return states;
   }
@@ -133,6 +143,19 @@ export function rawDocumentStore(mongo: MongoDatabase) {
             .join('; ')}`,
         );
       return parsed.data;
+    },
+
+    /**
+     * Marks a page the site no longer serves (404/410) as archived, so the index drops it, and
+     * forgets its fingerprint, so the page is stored again if it comes back unchanged.
+     */
+    async markRemoved(id: string): Promise<void> {
+      await guarded('mark raw removed', () =>
+        collection.updateOne(
+          { _id: id },
+          { $set: { archived: true, fingerprint: 'removed', updatedAt: new Date() } },
+        ),
+      );
     },
 
     /** Records a score, only while the content is still the one that was scored. */

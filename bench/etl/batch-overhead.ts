@@ -1,0 +1,82 @@
+// Where the ETL's crawl time goes, without Temporal or storage: the same pages crawled in one
+// crawlPages call (the plain script of run.ts) and in batch-sized calls (what the ETL's crawl
+// activities make), with each call's time to its first outcome (start-up cost).
+//
+//   node --import tsx bench/etl/batch-overhead.ts [--pages 800] [--batch-size 100]
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { documentIdForUrl } from '../../domain/document.js';
+import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
+import { crawlPages, type CrawlTarget } from '../../integrations/crawler/page-crawler.js';
+
+const HTML_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+async function main(): Promise<void> {
+  const pageCount = option('pages', 800);
+  const batchSize = option('batch-size', 100);
+  const server = createServer((request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = path.join(HTML_DIRECTORY, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
+    if (!file.startsWith(HTML_DIRECTORY) || !existsSync(file) || pathname.endsWith('/')) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const targets: CrawlTarget[] = readdirSync(HTML_DIRECTORY)
+    .filter((name) => name.endsWith('.html'))
+    .sort()
+    .slice(0, pageCount)
+    .map((name) => {
+      const url = canonicalizeUrl(`${origin}/${name}`)!;
+      return { key: documentIdForUrl(url), url };
+    });
+  const settings = {
+    maxConcurrency: 16,
+    perHostConcurrency: 16,
+    timeoutSecs: 30,
+    maxRetries: 3,
+    maxPageBytes: 5_000_000,
+    maxRedirects: 5,
+    respectRobotsTxt: true,
+    allowedHosts: ['127.0.0.1'],
+  };
+  const crawl = async (slice: CrawlTarget[]) => {
+    const start = performance.now();
+    let first = 0;
+    let pages = 0;
+    await crawlPages(slice, settings, async (outcome) => {
+      first ||= performance.now() - start;
+      if (outcome.kind === 'page') pages++;
+      await Promise.resolve();
+    });
+    return { pages, seconds: (performance.now() - start) / 1000, firstMs: Math.round(first) };
+  };
+  const whole = await crawl(targets);
+  const batches = [];
+  for (let index = 0; index < targets.length; index += batchSize)
+    batches.push(await crawl(targets.slice(index, index + batchSize)));
+  const batchSeconds = batches.reduce((sum, batch) => sum + batch.seconds, 0);
+  process.stdout.write(
+    `one call: ${whole.pages} pages in ${whole.seconds.toFixed(1)} s; ` +
+      `${batches.length} calls of ${batchSize}: ${batches.reduce((sum, batch) => sum + batch.pages, 0)} pages in ${batchSeconds.toFixed(1)} s; ` +
+      `first outcome of each call (ms): ${batches.map((batch) => batch.firstMs).join(', ')}\n`,
+  );
+  server.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
