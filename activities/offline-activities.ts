@@ -1,6 +1,7 @@
 import type { WorkerDependencies } from '../workers/dependencies.js';
 import { createCollectionActivities } from './collection-activities.js';
-import { createRagActivities } from './rag-activities.js';
+import { createRagActivities } from './rag/index.js';
+import { createSearchTablePublisher } from '../integrations/search/create-search-index.js';
 import { createRefreshActivities } from './refresh-activities.js';
 import { createDatasetActivities } from './dataset-activities.js';
 import { createEndpointActivities } from './endpoint-activities.js';
@@ -29,7 +30,10 @@ export function createOfflineActivities(
     ...createWorkflowInputActivities(),
     ...createEndpointActivities({ config: dependencies.config, mongo: dependencies.mongo }),
     ...createRoundTripActivities(dependencies),
-    ...createRagActivities(dependencies),
+    ...createRagActivities({
+      ...dependencies,
+      searchTables: createSearchTablePublisher(dependencies.config.rag),
+    }),
     ...createCollectionActivities(dependencies),
     ...createRefreshActivities(dependencies),
     ...createDatasetActivities({

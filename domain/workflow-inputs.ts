@@ -4,7 +4,12 @@
 import { z } from 'zod';
 import { SecondBrainError } from './errors.js';
 import { RETRIEVERS } from './chunking/document-chunker.js';
-import { resolveChunkOverlap } from './chunking/markdown-chunker.js';
+import {
+  DEFAULT_CHUNK_OVERLAP,
+  DEFAULT_CHUNK_SIZE,
+  resolveChunkOverlap,
+} from './chunking/markdown-chunker.js';
+import { AGENT_SEARCH_K } from './ranking/search-defaults.js';
 import { CONTEXTUAL_MODES } from './rag/contextual-prompts.js';
 import { trainingConfigSchema } from './training-config.js';
 
@@ -27,9 +32,9 @@ export const ragIndexInputSchema = z
      * indexed and their 800-token parents returned. */
     retriever: z.enum(RETRIEVERS).default('contextual'),
     /** Tokens per chunk (contextual retriever). */
-    chunkSize: z.number().int().min(16).max(8192).default(640),
+    chunkSize: z.number().int().min(16).max(8192).default(DEFAULT_CHUNK_SIZE),
     /** Overlap between consecutive chunks: a fraction of chunkSize when < 1, else tokens. */
-    chunkOverlap: z.number().min(0).default(0.15),
+    chunkOverlap: z.number().min(0).default(DEFAULT_CHUNK_OVERLAP),
     /** none; simple: one LLM TL;DR per document; full: an LLM context per chunk. */
     contextualMode: z.enum(CONTEXTUAL_MODES).default('none'),
     /** `default`: the worker's configured model; `hashing`: the built-in lexical model. */
@@ -360,8 +365,8 @@ export const evaluateInputSchema = z
     seed: z.number().int().default(42),
     /** Questions in flight at once (agent turns and their scoring). */
     concurrency: z.number().int().min(1).max(16).default(2),
-    /** Retrieved documents considered by recall@k. */
-    k: z.number().int().min(1).max(50).default(5),
+    /** Retrieved documents considered by recall@k (what the agent retrieves by default). */
+    k: z.number().int().min(1).max(50).default(AGENT_SEARCH_K),
     /** The agent's task queue (default second-brain-agent); its worker must be running. */
     agentTaskQueue: z.string().min(1).max(200).optional(),
   })
