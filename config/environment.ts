@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isLoopbackHost } from '../domain/address-ranges.js';
 import { AGENT_MODES, type AgentMode } from '../domain/answering/agent-mode.js';
 import { DEFAULT_MIN_COVERAGE } from '../domain/answering/relevance.js';
+import { AGENT_SEARCH_K } from '../domain/ranking/search-defaults.js';
 import { registerSecret } from '../domain/secret-redaction.js';
 
 /** The training program shipped with the repo (training/train_summarizer.py). */
@@ -24,6 +25,27 @@ const optionalUrl = optionalString.pipe(z.url().optional());
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** A LanceDB location; an s3:// URI gets the S3 endpoint and credentials as object-store options. */
+function lanceDbLocation(
+  uri: string,
+  s3Endpoint: string,
+  env: { S3_REGION: string; S3_ACCESS_KEY_ID: string; S3_SECRET_ACCESS_KEY: string },
+): { uri: string; storageOptions?: Record<string, string> } {
+  if (!uri.startsWith('s3://')) return { uri };
+  return {
+    uri,
+    storageOptions: {
+      endpoint: s3Endpoint,
+      region: env.S3_REGION,
+      aws_access_key_id: env.S3_ACCESS_KEY_ID,
+      aws_secret_access_key: env.S3_SECRET_ACCESS_KEY,
+      // Local S3 servers (versitygw, MinIO) speak plain HTTP and path-style URLs.
+      allow_http: String(s3Endpoint.startsWith('http://')),
+      virtual_hosted_style_request: 'false',
+    },
+  };
+}
 
 /** `import` limits when IMPORT_MAX_* are unset (also the defaults of importDocuments). */
 export const IMPORT_LIMIT_DEFAULTS = {
@@ -114,8 +136,13 @@ export const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
   LOCAL_S3_PORT: port.default(7070),
 
-  // RAG retrieval: `local` ranks in memory (FerretDB, MongoDB Community); `atlas` uses Atlas Search.
-  RAG_SEARCH_BACKEND: z.enum(['local', 'atlas']).default('local'),
+  // RAG retrieval: `local` ranks in each worker's memory (FerretDB, MongoDB Community); `lancedb`
+  // queries on-disk LanceDB tables (one per index version, shared by every worker); `atlas` uses
+  // Atlas Search. lancedb is not the default yet: see docs/benchmarks.md, "Search at scale".
+  RAG_SEARCH_BACKEND: z.enum(['local', 'lancedb', 'atlas']).default('local'),
+  // Where the LanceDB tables live: a directory (default <SECOND_BRAIN_DATA_DIR>/lancedb) or
+  // s3://bucket/prefix, reached with the S3_* endpoint and credentials.
+  RAG_LANCEDB_URI: optionalString,
   // Atlas hybrid fusion: `client` (reciprocal rank fusion here) or `rankFusion` (MongoDB 8.0+).
   RAG_ATLAS_FUSION: z.enum(['client', 'rankFusion']).default('client'),
   // `second-brain serve`: the API, web UI and codec endpoint. Loopback by default; any other
@@ -255,7 +282,7 @@ export const environmentSchema = z.object({
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(4),
   AGENT_MODE: z.enum(AGENT_MODES).default('auto'),
   AGENT_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(45_000),
-  AGENT_SEARCH_K: z.coerce.number().int().min(1).max(20).default(5),
+  AGENT_SEARCH_K: z.coerce.number().int().min(1).max(20).default(AGENT_SEARCH_K),
   AGENT_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(DEFAULT_MIN_COVERAGE),
   AGENT_TURNS_PER_RUN: z.coerce.number().int().min(1).max(500).default(20),
 
@@ -366,6 +393,8 @@ export interface Config {
   readonly rag: {
     readonly searchBackend: Environment['RAG_SEARCH_BACKEND'];
     readonly atlasFusion: Environment['RAG_ATLAS_FUSION'];
+    /** The LanceDB tables' location (backend lancedb). */
+    readonly lancedb: { readonly uri: string; readonly storageOptions?: Record<string, string> };
   };
   readonly serve: {
     readonly host: string;
@@ -565,7 +594,15 @@ export function loadConfig(
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       localPort: env.LOCAL_S3_PORT,
     },
-    rag: { searchBackend: env.RAG_SEARCH_BACKEND, atlasFusion: env.RAG_ATLAS_FUSION },
+    rag: {
+      searchBackend: env.RAG_SEARCH_BACKEND,
+      atlasFusion: env.RAG_ATLAS_FUSION,
+      lancedb: lanceDbLocation(
+        env.RAG_LANCEDB_URI ?? path.resolve(workingDirectory, env.SECOND_BRAIN_DATA_DIR, 'lancedb'),
+        env.S3_ENDPOINT ?? `http://${loopback}:${env.LOCAL_S3_PORT}`,
+        env,
+      ),
+    },
     serve: {
       host: env.SERVE_HOST,
       port: env.SERVE_PORT,

@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { SecondBrainError } from './errors.js';
 import { RETRIEVERS } from './chunking/document-chunker.js';
-import { resolveChunkOverlap } from './chunking/markdown-chunker.js';
+import {
+  DEFAULT_CHUNK_OVERLAP,
+  DEFAULT_CHUNK_SIZE,
+  resolveChunkOverlap,
+} from './chunking/markdown-chunker.js';
 import { CONTEXTUAL_MODES } from './rag/contextual-prompts.js';
 import { fineTuneInputSchema } from './workflow-inputs/fine-tune.js';
 import { summarizerEndpointInputSchema } from './workflow-inputs/summarizer-endpoint.js';
@@ -31,9 +35,9 @@ export const ragIndexInputSchema = z
      * indexed and their 800-token parents returned. */
     retriever: z.enum(RETRIEVERS).default('contextual'),
     /** Tokens per chunk (contextual retriever). */
-    chunkSize: z.number().int().min(16).max(8192).default(640),
+    chunkSize: z.number().int().min(16).max(8192).default(DEFAULT_CHUNK_SIZE),
     /** Overlap between consecutive chunks: a fraction of chunkSize when < 1, else tokens. */
-    chunkOverlap: z.number().min(0).default(0.15),
+    chunkOverlap: z.number().min(0).default(DEFAULT_CHUNK_OVERLAP),
     /** none; simple: one LLM TL;DR per document; full: an LLM context per chunk. */
     contextualMode: z.enum(CONTEXTUAL_MODES).default('none'),
     /** `default`: the worker's configured model; `hashing`: the built-in lexical model. */

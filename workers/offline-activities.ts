@@ -6,7 +6,7 @@ import { createDatasetActivities } from '../activities/dataset/index.js';
 import { createEtlActivities } from '../activities/etl/index.js';
 import { createEvaluateActivities } from '../activities/evaluate/index.js';
 import { createFineTuneActivities } from '../activities/fine-tune/index.js';
-import { createRagActivities } from '../activities/rag-activities.js';
+import { createRagActivities } from '../activities/rag/index.js';
 import { createRefreshActivities } from '../activities/refresh/index.js';
 import { createRoundTripActivities } from '../activities/round-trip/index.js';
 import { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
@@ -18,6 +18,7 @@ import { createDatasetRegistry } from '../integrations/mongo/stores/dataset-regi
 import { createModelRegistry } from '../integrations/mongo/stores/model-registry.js';
 import { createRefreshStageLedger } from '../integrations/mongo/stores/refresh-stages.js';
 import { createTrainingJobStore } from '../integrations/mongo/stores/training-jobs.js';
+import { createSearchTablePublisher } from '../integrations/search/create-search-index.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 import { createHubs, type WorkerDependencies } from './dependencies.js';
 
@@ -59,7 +60,10 @@ export function createOfflineActivities(
       endpointUsage,
     }),
     ...createRoundTripActivities(dependencies),
-    ...createRagActivities(dependencies),
+    ...createRagActivities({
+      ...dependencies,
+      searchTables: createSearchTablePublisher(config.rag),
+    }),
     ...createCollectionActivities(dependencies),
     ...createRefreshActivities({ config, stages: createRefreshStageLedger(mongo) }),
     ...createDatasetActivities({

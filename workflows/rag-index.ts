@@ -1,5 +1,5 @@
 import { log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { createRagActivities } from '../activities/rag-activities.js';
+import type { createRagActivities } from '../activities/rag/index.js';
 import type { RagBatchResult, RagIndexResult } from '../domain/rag/rag-index.js';
 import type { StageProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';

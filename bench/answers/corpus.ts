@@ -1,7 +1,7 @@
 // The answer benchmark's knowledge base: the labelled pages of the PostgreSQL 15 manual plus a
 // deterministic set of distractor pages, chunked as the rag pipeline chunks them and written
 // into the `rag` collection with a serving index version, exactly the records and state
-// activities/rag-activities.ts writes, so the agent searches through its production retriever
+// activities/rag/ writes, so the agent searches through its production retriever
 // (createHybridRetriever over createSearchIndex's LocalSearchIndex).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createOfflineActivities } from '../../activities/offline-activities.js';
+import { createOfflineActivities } from '../../workers/offline-activities.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { loadConfig } from '../../config/environment.js';
 import type { EtlResult } from '../../domain/etl.js';

@@ -3,8 +3,11 @@
 // and search latency at 10k and 50k chunks. Not a test: run it by hand and copy the table.
 //
 //   node --import tsx bench/retrieval/run.ts [--queries 400] [--embedding hashing|configured] [--pages n]
-import { mkdirSync, writeFileSync } from 'node:fs';
+//     [--engine in-memory|lancedb]   (lancedb: quality through the LanceDB tables the lancedb
+//     backend serves, with its ANN vector index, against the exact in-memory ranking)
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chunkDocument } from '../../domain/chunking/document-chunker.js';
 import {
@@ -16,6 +19,13 @@ import { loadConfig } from '../../config/environment.js';
 import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../../integrations/embeddings/embedding-model.js';
 import { HashingEmbeddingModel } from '../../integrations/embeddings/hashing-embedding-model.js';
+import {
+  LanceDbVersionTable,
+  connectLanceDb,
+  headingKey,
+  publishLanceDbTable,
+} from '../../integrations/search/lancedb-search-index.js';
+import { textTerms } from '../../domain/ranking/text-terms.js';
 import {
   knownItemQueries,
   loadPostgresCorpus,
@@ -31,6 +41,7 @@ const { values } = parseArgs({
     'latency-queries': { type: 'string', default: '200' },
     /** Every n-th page only (a smaller corpus for slow embedding models); 0 = all pages. */
     pages: { type: 'string', default: '0' },
+    engine: { type: 'string', default: 'in-memory' },
   },
 });
 
@@ -65,6 +76,8 @@ interface QualityRow {
   mode: RankingMode;
   failureRateAt20: number;
   mrrAt10: number;
+  /** Share of queries whose page is in the top 10. */
+  recallAt10: number;
 }
 
 function evaluate(
@@ -73,16 +86,80 @@ function evaluate(
   queries: KnownItemQuery[],
   queryVectors: Float32Array[],
   mode: RankingMode,
-): { failureRateAt20: number; mrrAt10: number } {
+): { failureRateAt20: number; mrrAt10: number; recallAt10: number } {
   let failures = 0;
   let reciprocalRanks = 0;
+  let top10 = 0;
   queries.forEach((query, index) => {
     const hits = ranker.rank({ text: query.query, vector: queryVectors[index] }, { k: 20, mode });
     const position = hits.findIndex((hit) => chunks[hit.index]?.documentId === query.documentId);
     if (position === -1) failures++;
     if (position !== -1 && position < 10) reciprocalRanks += 1 / (position + 1);
+    if (position !== -1 && position < 10) top10++;
   });
-  return { failureRateAt20: failures / queries.length, mrrAt10: reciprocalRanks / queries.length };
+  return {
+    failureRateAt20: failures / queries.length,
+    mrrAt10: reciprocalRanks / queries.length,
+    recallAt10: top10 / queries.length,
+  };
+}
+
+/** The same evaluation through a LanceDB table of the chunks (ids are corpus positions). */
+async function evaluateLanceDb(
+  chunks: RankableChunk[],
+  queries: KnownItemQuery[],
+  queryVectors: Float32Array[],
+  dimensions: number,
+  name: string,
+): Promise<Array<Omit<QualityRow, 'variant'>>> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'retrieval-lancedb-'));
+  try {
+    const connection = await connectLanceDb({ uri: directory });
+    await publishLanceDbTable(connection, name, dimensions, [
+      chunks.map((chunk, index) => ({
+        chunkId: String(index),
+        documentId: chunk.documentId,
+        url: chunk.url,
+        title: '',
+        text: chunk.indexedText,
+        context: '',
+        headingPath: '[]',
+        headingKey: headingKey([]),
+        parentId: '',
+        indexedText: textTerms(chunk.indexedText).join(' '),
+        vector: chunk.vector,
+      })),
+    ]);
+    const table = new LanceDbVersionTable(await connection.openTable(`rag_${name}`));
+    const rows: Array<Omit<QualityRow, 'variant'>> = [];
+    for (const mode of ['vector', 'text', 'hybrid'] as const) {
+      let failures = 0;
+      let reciprocalRanks = 0;
+      let top10 = 0;
+      for (const [index, query] of queries.entries()) {
+        const vector = queryVectors[index] as Float32Array;
+        const hits =
+          mode === 'vector'
+            ? await table.vector(vector, 20)
+            : mode === 'text'
+              ? await table.text(query.query, 20)
+              : (await table.hybrid(query.query, vector, 20)).map(({ hit }) => hit);
+        const position = hits.findIndex((hit) => hit.documentId === query.documentId);
+        if (position === -1) failures++;
+        if (position !== -1 && position < 10) reciprocalRanks += 1 / (position + 1);
+        if (position !== -1 && position < 10) top10++;
+      }
+      rows.push({
+        mode,
+        failureRateAt20: failures / queries.length,
+        mrrAt10: reciprocalRanks / queries.length,
+        recallAt10: top10 / queries.length,
+      });
+    }
+    return rows;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -151,6 +228,36 @@ async function main(): Promise<void> {
         `${variant} ${mode}: failure@20 ${row.failureRateAt20.toFixed(3)} MRR@10 ${row.mrrAt10.toFixed(3)}`,
       );
     }
+    if (values.engine === 'lancedb') {
+      const name = variant === 'plain chunks' ? 'plain' : 'title';
+      for (const row of await evaluateLanceDb(
+        chunks,
+        queries,
+        queryVectors,
+        model.dimensions,
+        name,
+      )) {
+        quality.push({ variant: `${variant} (LanceDB)`, ...row });
+        log(
+          `${variant} LanceDB ${row.mode}: failure@20 ${row.failureRateAt20.toFixed(3)} MRR@10 ${row.mrrAt10.toFixed(3)}`,
+        );
+      }
+    }
+  }
+  if (values.engine === 'lancedb') {
+    // Quality only: latency at scale is bench/search-scale's job.
+    const lines = [
+      `Corpus: ${pages.length} pages, ${plain.length} chunks (${chunkSize} tokens); ${queries.length} known-item queries; embedding ${model.provider}/${model.modelId}; load average ${os.loadavg()[0]?.toFixed(1)}.`,
+      '',
+      '| Chunks | Mode | Failure rate@20 | MRR@10 | recall@10 |',
+      '| --- | --- | --- | --- | --- |',
+      ...quality.map(
+        (row) =>
+          `| ${row.variant} | ${row.mode} | ${row.failureRateAt20.toFixed(3)} | ${row.mrrAt10.toFixed(3)} | ${row.recallAt10.toFixed(3)} |`,
+      ),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
   }
 
   // Latency at fixed sizes: the corpus repeated (vectors jittered so rows differ) up to n chunks.

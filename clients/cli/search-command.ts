@@ -6,7 +6,11 @@ import { HASHING_PROVIDER } from '../../integrations/embeddings/hashing-embeddin
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { readServingState } from '../../integrations/search/rag-records.js';
 import { createSearchIndex } from '../../integrations/search/create-search-index.js';
-import { SEARCH_MODES, type SearchMode } from '../../integrations/search/search-index.js';
+import {
+  DEFAULT_SEARCH_K,
+  SEARCH_MODES,
+  type SearchMode,
+} from '../../integrations/search/search-index.js';
 import { note, printJson, printLine } from './output.js';
 
 export class InvalidSearchOptionError extends Error {}
@@ -24,7 +28,7 @@ export function registerSearchCommand(program: Command): void {
     .command('search')
     .description('Search the rag index (vectors, BM25 or both fused) and print the best chunks')
     .argument('<query>', 'what to look for')
-    .option('--k <number>', 'how many results', '10')
+    .option('--k <number>', 'how many results', String(DEFAULT_SEARCH_K))
     .option('--mode <mode>', `one of: ${SEARCH_MODES.join(', ')}`, 'hybrid')
     .option('--json', 'print {"results":[...]} on one line')
     .action(async (query: string, options: { k: string; mode: string; json?: boolean }) => {

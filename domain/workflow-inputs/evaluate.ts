@@ -1,6 +1,7 @@
 // The evaluate pipeline's input (workflow evaluate): which evaluation dataset, how many
 // questions, and how they are asked and scored.
 import { z } from 'zod';
+import { AGENT_SEARCH_K } from '../ranking/search-defaults.js';
 
 export const evaluateInputSchema = z
   .object({
@@ -21,8 +22,8 @@ export const evaluateInputSchema = z
     seed: z.number().int().default(42),
     /** Questions in flight at once (agent turns and their scoring). */
     concurrency: z.number().int().min(1).max(16).default(2),
-    /** Retrieved documents considered by recall@k. */
-    k: z.number().int().min(1).max(50).default(5),
+    /** Retrieved documents considered by recall@k (what the agent retrieves by default). */
+    k: z.number().int().min(1).max(50).default(AGENT_SEARCH_K),
     /** The agent's task queue (default second-brain-agent); its worker must be running. */
     agentTaskQueue: z.string().min(1).max(200).optional(),
   })

@@ -1,26 +1,19 @@
 // Token counting for remote models. OpenAI models use their own BPE through js-tiktoken (the
 // ranks ship in the npm package, nothing is downloaded). Other remote models (Hugging Face
 // endpoints, arbitrary OpenAI-compatible servers) have no tokenizer here, so cl100k_base serves
-// as a documented estimate; budgets keep a safety margin for that reason.
-import { getEncoding, type Tiktoken, type TiktokenEncoding } from 'js-tiktoken';
+// as a documented estimate; budgets keep a safety margin for that reason. The encodings come
+// from the one tiktoken loader (domain/chunking/tokenizer.ts).
+import { tiktokenTokenizer, type TiktokenEncodingName } from '../../domain/chunking/tokenizer.js';
 
-const encodings = new Map<TiktokenEncoding, Tiktoken>();
-
-export function encodingForModel(model: string): TiktokenEncoding {
+export function encodingForModel(model: string): TiktokenEncodingName {
   const name = model.toLowerCase().split('/').at(-1) ?? '';
   if (/^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o1|o3|o4|chatgpt-4o)/.test(name)) return 'o200k_base';
   return 'cl100k_base';
 }
 
 export function tiktokenCounter(model: string): (text: string) => number {
-  const encodingName = encodingForModel(model);
-  let encoding = encodings.get(encodingName);
-  if (!encoding) {
-    encoding = getEncoding(encodingName);
-    encodings.set(encodingName, encoding);
-  }
-  const loaded = encoding;
-  return (text) => loaded.encode(text, [], []).length;
+  const tokenizer = tiktokenTokenizer(encodingForModel(model));
+  return (text) => tokenizer.count(text);
 }
 
 /** Known context windows of common OpenAI models; others use LLM_CONTEXT_SIZE. */

@@ -6,6 +6,11 @@ import type { Config } from '../../config/environment.js';
 import type { EmbeddingModel } from '../embeddings/embedding-model.js';
 import { HASHING_PROVIDER, hashingModelFromId } from '../embeddings/hashing-embedding-model.js';
 import { AtlasSearchIndex } from './atlas-search-index.js';
+import {
+  LanceDbSearchIndex,
+  lanceDbTablePublisher,
+  type SearchTablePublisher,
+} from './lancedb-search-index.js';
 import { LocalSearchIndex, type QueryEmbeddings } from './local-search-index.js';
 import type { SearchIndex } from './search-index.js';
 
@@ -20,7 +25,27 @@ export function createSearchIndex(
   embeddings?: EmbeddingModel,
 ): SearchIndex {
   const queryEmbeddings = queryEmbeddingsFor(embeddings);
-  return settings.searchBackend === 'atlas'
-    ? new AtlasSearchIndex({ db, embeddings: queryEmbeddings, fusion: settings.atlasFusion })
-    : new LocalSearchIndex({ db, embeddings: queryEmbeddings });
+  switch (settings.searchBackend) {
+    case 'atlas':
+      return new AtlasSearchIndex({
+        db,
+        embeddings: queryEmbeddings,
+        fusion: settings.atlasFusion,
+      });
+    case 'lancedb':
+      return new LanceDbSearchIndex({
+        db,
+        location: settings.lancedb,
+        embeddings: queryEmbeddings,
+      });
+    case 'local':
+      return new LocalSearchIndex({ db, embeddings: queryEmbeddings });
+  }
+}
+
+/** What the activation step publishes besides the MongoDB records (nothing for local/atlas). */
+export function createSearchTablePublisher(
+  settings: Config['rag'],
+): SearchTablePublisher | undefined {
+  return settings.searchBackend === 'lancedb' ? lanceDbTablePublisher(settings.lancedb) : undefined;
 }

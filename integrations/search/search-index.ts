@@ -33,10 +33,10 @@ export interface SearchResult {
 }
 
 export interface SearchIndex {
-  readonly backend: 'local' | 'atlas';
+  readonly backend: 'local' | 'atlas' | 'lancedb' | 'keyword';
   search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
   /** The serving index version (null when nothing is indexed yet). */
   indexVersion(): Promise<string | null>;
 }
 
-export const DEFAULT_SEARCH_K = 10;
+export { DEFAULT_SEARCH_K } from '../../domain/ranking/search-defaults.js';

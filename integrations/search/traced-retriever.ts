@@ -8,7 +8,7 @@ import type { RetrievedChunk, Retriever } from './retriever.js';
 
 export function withRetrievalTracing(retriever: Retriever, tracer: Tracer): Retriever {
   return {
-    async search(query, options) {
+    async search(query, options = {}) {
       const scope = currentTraceScope();
       if (!scope) return retriever.search(query, options);
       const identity = nextChildSpan(scope, 'retrieval');

@@ -224,8 +224,10 @@ describe('conversation workflow: the agent loop, durable turns and the HTTP API'
       if (!summary) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(summary, 'the older turns were summarized');
+    // Two terms of its own, so it is searched as asked: "sourdough again?" reads as a follow-up
+    // and carries "temporal replay" along, and then only a BM25 length tie decided the order.
     const fourth = await askQuestion(client, config, {
-      question: 'sourdough again?',
+      question: 'sourdough starter again?',
       conversationId,
       taskQueue,
     });

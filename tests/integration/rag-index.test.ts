@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import type { RagIndexResult } from '../../domain/rag/rag-index.js';
 import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
 import { HashingEmbeddingModel } from '../../integrations/embeddings/hashing-embedding-model.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import { LanceDbSearchIndex } from '../../integrations/search/lancedb-search-index.js';
 import { LocalSearchIndex } from '../../integrations/search/local-search-index.js';
 import { queryEmbeddingsFor } from '../../integrations/search/create-search-index.js';
 import {
@@ -93,6 +95,9 @@ describe('ragIndex workflow and local search on the real servers', () => {
   let client: Client;
   let mongo: MongoDatabase;
   let search: LocalSearchIndex;
+  // The same assertions through the LanceDB tables the activation step publishes.
+  let lance: LanceDbSearchIndex;
+  const indexes = () => [search, lance] as const;
 
   const run = async (input: Record<string, unknown>, historyName?: string) => {
     const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
@@ -108,6 +113,12 @@ describe('ragIndex workflow and local search on the real servers', () => {
     mongo = await connectMongo(config.mongodb);
     search = new LocalSearchIndex({
       db: mongo.db,
+      embeddings: queryEmbeddingsFor(undefined),
+      refreshIntervalMs: 0,
+    });
+    lance = new LanceDbSearchIndex({
+      db: mongo.db,
+      location: config.rag.lancedb,
       embeddings: queryEmbeddingsFor(undefined),
       refreshIntervalMs: 0,
     });
@@ -134,6 +145,7 @@ describe('ragIndex workflow and local search on the real servers', () => {
     await client.connection.close();
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
+    await rm(path.join(config.rag.lancedb.uri, database), { recursive: true, force: true });
   });
 
   it('indexes the documents that pass the quality filter, and search finds them', async () => {
@@ -177,22 +189,33 @@ describe('ragIndex workflow and local search on the real servers', () => {
       assert.ok(history.length < 100_000, `history is small (${history.length} bytes)`);
     }
 
-    for (const mode of ['vector', 'text', 'hybrid'] as const) {
-      const hits = await search.search('how large can the WAL grow before a checkpoint', {
-        k: 3,
-        mode,
+    for (const index of indexes()) {
+      for (const mode of ['vector', 'text', 'hybrid'] as const) {
+        const hits = await index.search('how large can the WAL grow before a checkpoint', {
+          k: 3,
+          mode,
+        });
+        assert.equal(hits[0]?.documentId, documentId(1), `${index.backend} ${mode}: WAL first`);
+        assert.equal(hits[0]?.url, 'https://notes.example/1');
+        assert.equal(hits[0]?.title, 'Write-Ahead Logging');
+        assert.deepEqual(hits[0]?.headingPath.slice(0, 1), ['Write-Ahead Logging']);
+      }
+      const vacuum = await index.search('dead tuples autovacuum', { k: 1 });
+      assert.equal(vacuum[0]?.documentId, documentId(2), 'unscored documents are included');
+      const filtered = await index.search('dead tuples autovacuum', {
+        k: 5,
+        filters: { documentIds: [documentId(5)] },
       });
-      assert.equal(hits[0]?.documentId, documentId(1), `${mode}: the WAL note first`);
-      assert.equal(hits[0]?.url, 'https://notes.example/1');
-      assert.equal(hits[0]?.title, 'Write-Ahead Logging');
+      assert.ok(filtered.length > 0, `${index.backend}: the filter keeps document 5`);
+      assert.ok(filtered.every((hit) => hit.documentId === documentId(5)));
+      const underSizing = await index.search('checkpoint', {
+        k: 5,
+        mode: 'text',
+        filters: { headingPath: ['write-ahead logging', 'sizing'] },
+      });
+      assert.ok(underSizing.length > 0, `${index.backend}: the heading filter keeps Sizing`);
+      assert.ok(underSizing.every((hit) => hit.headingPath[1] === 'Sizing'));
     }
-    const vacuum = await search.search('dead tuples autovacuum', { k: 1 });
-    assert.equal(vacuum[0]?.documentId, documentId(2), 'unscored documents are included');
-    const filtered = await search.search('dead tuples autovacuum', {
-      k: 5,
-      filters: { documentIds: [documentId(5)] },
-    });
-    assert.ok(filtered.every((hit) => hit.documentId === documentId(5)));
   });
 
   it('a second run with no changes embeds nothing', async () => {
@@ -242,14 +265,16 @@ describe('ragIndex workflow and local search on the real servers', () => {
       'the old version is dropped after the switch',
     );
 
-    const full = await search.search('exclusive lock rewrites the table', { k: 1 });
-    assert.equal(full[0]?.documentId, documentId(2));
-    assert.match(full[0]?.text ?? '', /exclusive lock/);
-    const bread = await search.search('sourdough starter flour', { k: 5, mode: 'text' });
-    assert.ok(
-      !bread.some((hit) => hit.documentId === documentId(5)),
-      'archived documents are gone',
-    );
+    for (const index of indexes()) {
+      const full = await index.search('exclusive lock rewrites the table', { k: 1 });
+      assert.equal(full[0]?.documentId, documentId(2), `${index.backend}: the edited note`);
+      assert.match(full[0]?.text ?? '', /exclusive lock/);
+      const bread = await index.search('sourdough starter flour', { k: 5, mode: 'text' });
+      assert.ok(
+        !bread.some((hit) => hit.documentId === documentId(5)),
+        `${index.backend}: archived documents are gone`,
+      );
+    }
   });
 
   it('the CLI search prints {"results":[...]} with source URLs', async () => {
@@ -283,13 +308,15 @@ describe('ragIndex workflow and local search on the real servers', () => {
       kind: 'parent',
     });
     assert.ok(parents >= 32);
-    const hits = await search.search('max_wal_size', { k: 3 });
-    assert.equal(hits[0]?.documentId, documentId(1));
-    assert.ok(hits[0]?.parentId, 'the hit has a parent');
-    assert.equal(hits[0]?.chunkId, hits[0]?.parentId, 'the parent is returned');
-    assert.match(hits[0]?.text ?? '', /# Write-Ahead Logging[\s\S]*max_wal_size/);
-    const children = await search.search('max_wal_size', { k: 3, expandParents: false });
-    assert.notEqual(children[0]?.chunkId, children[0]?.parentId);
+    for (const index of indexes()) {
+      const hits = await index.search('max_wal_size', { k: 3 });
+      assert.equal(hits[0]?.documentId, documentId(1), `${index.backend}: the WAL note`);
+      assert.ok(hits[0]?.parentId, 'the hit has a parent');
+      assert.equal(hits[0]?.chunkId, hits[0]?.parentId, 'the parent is returned');
+      assert.match(hits[0]?.text ?? '', /# Write-Ahead Logging[\s\S]*max_wal_size/);
+      const children = await index.search('max_wal_size', { k: 3, expandParents: false });
+      assert.notEqual(children[0]?.chunkId, children[0]?.parentId);
+    }
   });
 
   it('fails clearly and without retries when the configured model is not available', async () => {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { createOfflineActivities } from '../../activities/offline-activities.js';
+import { createOfflineActivities } from '../../workers/offline-activities.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { documentIdForUrl, normalizeNotionId } from '../../domain/document.js';
 import type { EtlResult } from '../../domain/etl.js';

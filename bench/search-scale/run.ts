@@ -1,0 +1,315 @@
+// Search at scale: the in-memory index (HybridRanker, what LocalSearchIndex serves) against the
+// LanceDB tables (LanceDbSearchIndex) at 100k, 500k and 1M chunks of 384 dimensions. Each
+// (engine, size) is measured in its own process so RSS is that engine's alone. Query latency
+// excludes the query embedding (the vectors are given); load time is building the in-memory
+// index from chunks already in memory (reading them from MongoDB comes on top) or opening the
+// LanceDB table and answering a first query. recall@10 is against exact cosine search.
+//
+//   node --import tsx bench/search-scale/run.ts [--sizes 100000,500000,1000000] [--engines local,lancedb]
+//     [--queries 200] [--nprobes 20]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { HybridRanker, type RankableChunk } from '../../domain/ranking/hybrid-ranker.js';
+import { topK } from '../../domain/ranking/top-k.js';
+import {
+  LanceDbVersionTable,
+  connectLanceDb,
+  headingKey,
+  publishLanceDbTable,
+  type LanceDbChunkRow,
+} from '../../integrations/search/lancedb-search-index.js';
+import { textTerms } from '../../domain/ranking/text-terms.js';
+import {
+  DIMENSIONS,
+  RESULTS_DIRECTORY,
+  chunkVector,
+  passages,
+  scaleQueries,
+  syntheticChunk,
+} from './synthetic-corpus.js';
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'run' },
+    engine: { type: 'string', default: 'local' },
+    chunks: { type: 'string', default: '100000' },
+    sizes: { type: 'string', default: '100000,500000,1000000' },
+    engines: { type: 'string', default: 'local,lancedb' },
+    queries: { type: 'string', default: '200' },
+    nprobes: { type: 'string', default: '20' },
+  },
+});
+
+const MODES = ['vector', 'text', 'hybrid'] as const;
+type Mode = (typeof MODES)[number];
+
+interface Measurement {
+  chunks: number;
+  engine: string;
+  mode: Mode;
+  p50: number;
+  p95: number;
+  loadSeconds: number;
+  rssMiB: number;
+  recallAt10: number | null;
+  loadAverage: number;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
+}
+
+function lanceDirectory(chunks: number): string {
+  return path.resolve(RESULTS_DIRECTORY, `lancedb-${chunks}`);
+}
+
+function truthFile(chunks: number): string {
+  return path.join(RESULTS_DIRECTORY, `exact-${chunks}-${values.queries}.json`);
+}
+
+function recall(found: string[][], exact: string[][]): number {
+  let hits = 0;
+  let total = 0;
+  found.forEach((ids, query) => {
+    const truth = new Set(exact[query]);
+    total += truth.size;
+    for (const id of ids.slice(0, 10)) if (truth.has(id)) hits++;
+  });
+  return total === 0 ? 1 : hits / total;
+}
+
+/** Exact top-10 chunk ids per query by cosine, streamed so the corpus is never held twice. */
+function exactTruth(chunks: number, queries: { vector: Float32Array }[]): string[][] {
+  const file = truthFile(chunks);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as string[][];
+  const block = 20_000;
+  const best = queries.map(() => [] as Array<{ index: number; score: number }>);
+  for (let start = 0; start < chunks; start += block) {
+    const end = Math.min(chunks, start + block);
+    const vectors = Array.from({ length: end - start }, (_, offset) => chunkVector(start + offset));
+    queries.forEach((query, position) => {
+      const scores = new Float32Array(vectors.length);
+      vectors.forEach((vector, row) => {
+        let dot = 0;
+        for (let d = 0; d < DIMENSIONS; d++)
+          dot += (vector[d] as number) * (query.vector[d] as number);
+        scores[row] = dot;
+      });
+      const merged = [
+        ...(best[position] as Array<{ index: number; score: number }>),
+        ...topK(scores, 10).map((hit) => ({ index: hit.index + start, score: hit.score })),
+      ];
+      best[position] = merged.sort((a, b) => b.score - a.score).slice(0, 10);
+    });
+    if (start % 200_000 === 0) log(`  exact search ${start}/${chunks}`);
+  }
+  const truth = best.map((hits) => hits.map((hit) => `chunk-${hit.index}`));
+  writeFileSync(file, JSON.stringify(truth));
+  return truth;
+}
+
+async function buildLanceDb(chunks: number): Promise<void> {
+  const texts = passages();
+  const started = performance.now();
+  const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
+  function* batches(): Generator<LanceDbChunkRow[]> {
+    for (let start = 0; start < chunks; start += 10_000) {
+      const rows: LanceDbChunkRow[] = [];
+      for (let index = start; index < Math.min(chunks, start + 10_000); index++) {
+        const chunk = syntheticChunk(index, texts);
+        rows.push({
+          ...chunk,
+          context: '',
+          headingPath: '[]',
+          headingKey: headingKey([]),
+          parentId: '',
+          indexedText: textTerms(chunk.text).join(' '),
+          vector: chunkVector(index),
+        });
+      }
+      yield rows;
+    }
+  }
+  const result = await publishLanceDbTable(connection, 'bench', DIMENSIONS, batches(), (rows) => {
+    if (rows % 100_000 === 0) log(`  written ${rows}/${chunks}`);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  writeFileSync(
+    path.join(lanceDirectory(chunks), 'build.json'),
+    JSON.stringify({ ...result, seconds, loadAverage: os.loadavg()[0] }),
+  );
+  log(`built LanceDB table of ${chunks} chunks in ${seconds.toFixed(0)} s`);
+}
+
+async function timeQueries(
+  run: (query: { text: string; vector: Float32Array }, mode: Mode) => Promise<string[]> | string[],
+  queries: { text: string; vector: Float32Array }[],
+): Promise<Map<Mode, { times: number[]; ids: string[][] }>> {
+  const results = new Map<Mode, { times: number[]; ids: string[][] }>();
+  for (const mode of MODES) {
+    for (const query of queries.slice(0, 10)) await run(query, mode); // warm-up
+    const times: number[] = [];
+    const ids: string[][] = [];
+    for (const query of queries) {
+      const started = performance.now();
+      ids.push(await run(query, mode));
+      times.push(performance.now() - started);
+    }
+    results.set(mode, { times: times.sort((a, b) => a - b), ids });
+  }
+  return results;
+}
+
+async function measure(engine: string, chunks: number): Promise<Measurement[]> {
+  const texts = passages();
+  const queries = scaleQueries(chunks, Number(values.queries), texts);
+  let loadSeconds: number;
+  let timed: Map<Mode, { times: number[]; ids: string[][] }>;
+  if (engine === 'local') {
+    // What LocalSearchIndex holds: one object per chunk with its vector, plus the ranker.
+    const corpus: Array<RankableChunk & { chunkId: string }> = [];
+    for (let index = 0; index < chunks; index++) {
+      const chunk = syntheticChunk(index, texts);
+      corpus.push({
+        ...chunk,
+        headingPath: [],
+        indexedText: chunk.text,
+        vector: chunkVector(index),
+      });
+    }
+    log(`  generated ${chunks} chunks`);
+    const started = performance.now();
+    const ranker = new HybridRanker(corpus, DIMENSIONS);
+    loadSeconds = (performance.now() - started) / 1000;
+    timed = await timeQueries(
+      (query, mode) =>
+        ranker
+          .rank({ text: query.text, vector: query.vector }, { k: 10, mode })
+          .map((hit) => (corpus[hit.index] as { chunkId: string }).chunkId),
+      queries,
+    );
+  } else {
+    const started = performance.now();
+    const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
+    const table = new LanceDbVersionTable(await connection.openTable('rag_bench'), {
+      nprobes: Number(values.nprobes),
+    });
+    await table.hybrid(queries[0]?.text ?? 'query', queries[0]?.vector as Float32Array, 10);
+    loadSeconds = (performance.now() - started) / 1000;
+    timed = await timeQueries(async (query, mode) => {
+      const hits =
+        mode === 'vector'
+          ? await table.vector(query.vector, 10)
+          : mode === 'text'
+            ? await table.text(query.text, 10)
+            : (await table.hybrid(query.text, query.vector, 10)).map(({ hit }) => hit);
+      return hits.map((hit) => hit.chunkId);
+    }, queries);
+  }
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  // The in-memory ranker's vector mode is exact cosine: it is the ground truth when no file
+  // was computed (the old index at 1M is measured once, without the streamed exact search).
+  const exact = existsSync(truthFile(chunks))
+    ? (JSON.parse(readFileSync(truthFile(chunks), 'utf8')) as string[][])
+    : (timed.get('vector')?.ids ?? []);
+  return MODES.map((mode) => {
+    const { times, ids } = timed.get(mode) as { times: number[]; ids: string[][] };
+    return {
+      chunks,
+      engine: engine === 'local' ? 'in-memory (old)' : 'LanceDB',
+      mode,
+      p50: percentile(times, 0.5),
+      p95: percentile(times, 0.95),
+      loadSeconds,
+      rssMiB,
+      recallAt10: mode === 'vector' ? recall(ids, exact) : null,
+      loadAverage: os.loadavg()[0] as number,
+    };
+  });
+}
+
+function child(args: string[], heapMiB = 8192): string {
+  return execFileSync(
+    process.execPath,
+    [`--max-old-space-size=${heapMiB}`, '--import', 'tsx', 'bench/search-scale/run.ts', ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+  );
+}
+
+async function main(): Promise<void> {
+  const chunks = Number(values.chunks);
+  if (values.role === 'build') return buildLanceDb(chunks);
+  if (values.role === 'truth') {
+    exactTruth(chunks, scaleQueries(chunks, Number(values.queries), passages()));
+    return;
+  }
+  if (values.role === 'measure') {
+    process.stdout.write(`${JSON.stringify(await measure(values.engine, chunks))}\n`);
+    return;
+  }
+  mkdirSync(RESULTS_DIRECTORY, { recursive: true });
+  passages();
+  const rows: Measurement[] = [];
+  const common = ['--queries', values.queries, '--nprobes', values.nprobes];
+  for (const size of values.sizes.split(',').map(Number)) {
+    log(`${size} chunks: exact ground truth`);
+    child(['--role', 'truth', '--chunks', String(size), ...common]);
+    for (const engine of values.engines.split(',')) {
+      if (engine === 'lancedb' && !existsSync(path.join(lanceDirectory(size), 'build.json'))) {
+        log(`${size} chunks: building the LanceDB table`);
+        child(['--role', 'build', '--chunks', String(size), ...common]);
+      }
+      log(`${size} chunks: measuring ${engine}`);
+      const measured = JSON.parse(
+        child(['--role', 'measure', '--engine', engine, '--chunks', String(size), ...common]),
+      ) as Measurement[];
+      for (const row of measured) {
+        log(
+          `  ${row.engine} ${row.mode}: p50 ${row.p50.toFixed(1)} ms p95 ${row.p95.toFixed(1)} ms load ${row.loadSeconds.toFixed(1)} s RSS ${row.rssMiB.toFixed(0)} MiB recall ${row.recallAt10 ?? '-'} (load average ${row.loadAverage.toFixed(1)})`,
+        );
+      }
+      rows.push(...measured);
+      writeFileSync(
+        path.join(RESULTS_DIRECTORY, `results-${Date.now()}.json`),
+        JSON.stringify(rows, null, 2),
+      );
+    }
+  }
+  const builds = values.sizes.split(',').map((size) => {
+    const file = path.join(lanceDirectory(Number(size)), 'build.json');
+    return existsSync(file)
+      ? {
+          size,
+          ...(JSON.parse(readFileSync(file, 'utf8')) as { seconds: number; loadAverage: number }),
+        }
+      : undefined;
+  });
+  const lines = [
+    `Machine: ${os.cpus().length} CPUs; ${values.queries} queries per mode; LanceDB IVF_FLAT, nprobes ${values.nprobes}.`,
+    '',
+    '| Chunks | Engine | Mode | p50 (ms) | p95 (ms) | Load time (s) | RSS (MiB) | recall@10 vs exact | Load average |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.chunks.toLocaleString('en-US')} | ${row.engine} | ${row.mode} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} | ${row.loadSeconds.toFixed(1)} | ${row.rssMiB.toFixed(0)} | ${row.recallAt10 === null ? '' : row.recallAt10.toFixed(3)} | ${row.loadAverage.toFixed(1)} |`,
+    ),
+    '',
+    ...builds.flatMap((build) =>
+      build
+        ? [
+            `LanceDB table build at ${Number(build.size).toLocaleString('en-US')} chunks: ${build.seconds.toFixed(0)} s (load average ${build.loadAverage.toFixed(1)}).`,
+          ]
+        : [],
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
