@@ -118,7 +118,8 @@ describe('second-brain run fine-tune (dry run)', () => {
         '--wait',
         '--json',
       ],
-      { env: environment, timeoutMs: 60_000 },
+      // As long as the first run's: on a loaded machine the CLI alone can take a minute.
+      { env: environment, timeoutMs: 180_000 },
     );
     assert.equal(result.code, 1);
     const output = lastJsonLine(result.stdout) as { status: string; error: string };
