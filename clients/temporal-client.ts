@@ -10,6 +10,7 @@ import {
   SEARCH_ATTRIBUTES,
   type PipelineName,
 } from '../domain/names.js';
+import { temporalConnectionOptions } from '../integrations/temporal/connection-options.js';
 
 export const PIPELINE_ATTRIBUTE = defineSearchAttributeKey(
   SEARCH_ATTRIBUTES.pipeline.name,
@@ -32,7 +33,7 @@ export function isPipelineName(name: string): name is PipelineName {
 }
 
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   return new Client({
     connection,
     namespace: config.temporal.namespace,

@@ -8,6 +8,7 @@ import type { Tracer } from '../integrations/tracing/tracer.js';
 import { FailureMappingInterceptor } from './failure-mapping-interceptor.js';
 import { TracingInterceptor } from './tracing-interceptor.js';
 import { workflowSource, type WorkflowModule } from './workflow-bundles.js';
+import { temporalConnectionOptions } from '../integrations/temporal/connection-options.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -29,7 +30,7 @@ export async function createWorker(
   },
 ): Promise<RunningWorker> {
   const { tracer } = options;
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
     const worker = await Worker.create({
       connection,
