@@ -8,8 +8,7 @@ import { createRoutes } from '../../clients/http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../../clients/http/http-server.js';
 import type { RoundTripResult } from '../../domain/round-trip.js';
 import { EncryptionCodec } from '../../integrations/temporal/encryption-codec.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 
 const { temporal } = proto;
@@ -19,16 +18,13 @@ describe('private payloads (AES-256-GCM codec)', () => {
   const config = testConfig({ PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'test-key' });
   const taskQueue = uniqueName('encrypted');
   const secretNote = `my private note ${uniqueName('canary')}`;
-  let worker: RunningWorker;
   let server: RunningHttpServer;
+  useOfflineWorker({ config: () => config, taskQueue });
 
   before(async () => {
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
     server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: createRoutes(config) });
   });
   after(async () => {
-    await worker.shutdown();
     await server.close();
   });
 
