@@ -20,6 +20,7 @@ async function startEtlWorker(taskQueue: string): Promise<ChildProcess> {
   const worker = await startWorkerProcess('offline', process.env, {
     taskQueue,
     crawlRetryBackoffMs: 100,
+    readyTimeoutMs: 180_000,
   });
   return worker.child;
 }
