@@ -28,6 +28,20 @@ const ioPackages = [
   'cli-progress',
 ];
 
+/** Top-level folders of the source tree, as import patterns from any depth. */
+const layerFolders = [
+  'domain',
+  'integrations',
+  'activities',
+  'workflows',
+  'workers',
+  'clients',
+  'infra',
+  'config',
+];
+const layerPattern = (folder) => [`../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`];
+const upperLayers = (folders) => folders.flatMap(layerPattern);
+
 export default tseslint.config(
   {
     ignores: [
@@ -107,6 +121,85 @@ export default tseslint.config(
         { name: 'process', message: 'No process access in workflows.' },
         { name: 'setImmediate', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'fetch', message: 'Workflows must not do I/O.' },
+      ],
+    },
+  },
+  // The layers (see docs/architecture.md): domain/ is pure and depends on nothing else of ours;
+  // activities/ and integrations/ never reach up into the processes that compose them
+  // (workers/, clients/), so every arrow points from the outside in.
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins
+            .filter((name) => !['crypto', 'node:crypto'].includes(name))
+            .map((name) => ({
+              name,
+              message: 'domain/ is pure: no I/O or host access (node:crypto for hashing only).',
+            })),
+          patterns: [
+            { group: ioPackages, message: 'domain/ is pure: I/O belongs in integrations/.' },
+            {
+              group: upperLayers(layerFolders.filter((folder) => folder !== 'domain')),
+              message: 'domain/ imports only domain/ (pass what it needs as arguments).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: upperLayers(['workers', 'clients', 'infra', 'workflows']),
+              allowTypeImports: true,
+              message:
+                'activities/ take their ports as arguments: nothing from workers/, clients/ or infra/ (workflow types only).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['integrations/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: upperLayers(['activities', 'workers', 'clients', 'workflows']),
+              allowTypeImports: true,
+              message:
+                'integrations/ are adapters: they import domain/ and config/, never the layers that use them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['workers/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: upperLayers(['clients']),
+              message:
+                'workers/ compose ports; clients/ (CLI, HTTP) start workers, not the reverse.',
+            },
+          ],
+        },
       ],
     },
   },

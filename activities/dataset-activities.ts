@@ -31,7 +31,10 @@ import {
 } from '../domain/dataset-version.js';
 import type { GenerateDatasetInput } from '../domain/workflow-inputs.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
-import type { DatasetHub, PublishResult } from '../integrations/huggingface/dataset-hub.js';
+import type {
+  HubRepositories,
+  PublishResult,
+} from '../integrations/huggingface/hub-repositories.js';
 import type { MongoDatabase } from '../integrations/mongo/mongo-database.js';
 import type { ObjectStorage } from '../integrations/s3/object-storage.js';
 
@@ -119,7 +122,7 @@ export function createDatasetActivities({
   llm?: ChatModel;
   /** Why the chat model is missing, for the error a distillation step then fails with. */
   modelProblems?: string[];
-  hub?: DatasetHub;
+  hub?: HubRepositories;
   defaultHubRepo?: string;
 }) {
   const raw = mongo.db.collection<RawDocument>(COLLECTIONS.raw);

@@ -1,10 +1,7 @@
 // The agent from the outside: ask a question (a Workflow Update on the conversation workflow,
 // started if needed), list and read conversations, and follow a turn's events. The CLI's `ask`
 // and the HTTP API both go through here.
-import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { Config } from '../config/environment.js';
 import type {
   ConversationRecord,
   ConversationTurnRecord,
@@ -12,64 +9,15 @@ import type {
   TurnEventRecord,
 } from '../integrations/mongo/stores/agent-turns.js';
 import type { TurnResult } from '../domain/agent.js';
-import { AGENT, COLLECTIONS, TASK_QUEUES } from '../domain/names.js';
-import type { ConversationInput } from '../domain/workflow-inputs.js';
-import { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './temporal-client.js';
+import { COLLECTIONS } from '../domain/names.js';
+export {
+  askQuestion,
+  createAgentTurnRunner,
+  newConversationId,
+  type AskOptions,
+} from '../integrations/temporal/agent-conversations.js';
 
 export const CONVERSATION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-
-export interface AskOptions {
-  question: string;
-  conversationId?: string;
-  /** Chosen by the caller so it can follow the turn's events before the answer arrives. */
-  turnId?: string;
-  taskQueue?: string;
-  trigger?: string;
-  /** How long the conversation waits for a next question before it completes (default 24 h). */
-  idleTimeoutMinutes?: number;
-}
-
-export function newConversationId(): string {
-  return `conversation-${randomUUID()}`;
-}
-
-/** Asks a question in a conversation (started if it is not running) and waits for the answer. */
-export async function askQuestion(
-  client: Client,
-  config: Config,
-  options: AskOptions,
-): Promise<TurnResult> {
-  const conversationId = options.conversationId ?? newConversationId();
-  const turnId = options.turnId ?? randomUUID();
-  const input: Partial<ConversationInput> = {
-    conversationId,
-    maxSteps: config.agent.maxSteps,
-    turnsPerRun: config.agent.turnsPerRun,
-    ...(options.idleTimeoutMinutes === undefined
-      ? {}
-      : { idleTimeoutMinutes: options.idleTimeoutMinutes }),
-  };
-  const start = new WithStartWorkflowOperation(AGENT.workflowType, {
-    workflowId: conversationId,
-    taskQueue: options.taskQueue ?? TASK_QUEUES.agent,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [
-      { key: PIPELINE_ATTRIBUTE, value: 'conversation' },
-      { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
-    ],
-  });
-  return client.workflow.executeUpdateWithStart<
-    (input: unknown) => Promise<unknown>,
-    TurnResult,
-    [{ turnId: string; question: string }]
-  >(AGENT.askUpdate, {
-    // The turn id is the update id too: asking again with the same id returns the same answer.
-    updateId: turnId,
-    args: [{ turnId, question: options.question }],
-    startWorkflowOperation: start,
-  });
-}
 
 export interface ConversationSummary {
   id: string;

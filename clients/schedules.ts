@@ -31,7 +31,7 @@ export function loadScheduleFile(path: string): ScheduleDefinition[] {
   const parsed = scheduleFileSchema.safeParse(raw);
   if (!parsed.success)
     throw new ScheduleFileError(`${path} is invalid: ${describeIssues(parsed.error)}`);
-  return parsed.data.schedules as ScheduleDefinition[];
+  return parsed.data.schedules;
 }
 
 function optionsFor(definition: ScheduleDefinition): ScheduleOptions {

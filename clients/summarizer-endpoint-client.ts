@@ -31,25 +31,28 @@ export async function startSummarizerEndpoint(
 ): Promise<{ handle: WorkflowHandle; runId: string | undefined }> {
   const input = options.input ?? {};
   if (!isEnsureInput(input)) {
-    const handle = await startPipeline(client, 'endpoint', { ...options, input });
+    const handle = await startPipeline(client, 'summarizer-endpoint', { ...options, input });
     return { handle, runId: handle.firstExecutionRunId };
   }
   const name = inputField(input, 'name');
-  const handle = await client.workflow.signalWithStart(PIPELINES.endpoint.workflowType, {
-    taskQueue: options.taskQueue ?? PIPELINES.endpoint.taskQueue,
-    workflowId:
-      options.workflowId ??
-      summarizerEndpointWorkflowId(
-        typeof name === 'string' ? name : config.summarizer.endpointName,
-      ),
-    args: [input],
-    signal: SUMMARIZER_ENDPOINT.touchSignal,
-    signalArgs: [],
-    typedSearchAttributes: [
-      { key: PIPELINE_ATTRIBUTE, value: 'endpoint' },
-      { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
-    ],
-  });
+  const handle = await client.workflow.signalWithStart(
+    PIPELINES['summarizer-endpoint'].workflowType,
+    {
+      taskQueue: options.taskQueue ?? PIPELINES['summarizer-endpoint'].taskQueue,
+      workflowId:
+        options.workflowId ??
+        summarizerEndpointWorkflowId(
+          typeof name === 'string' ? name : config.summarizer.endpointName,
+        ),
+      args: [input],
+      signal: SUMMARIZER_ENDPOINT.touchSignal,
+      signalArgs: [],
+      typedSearchAttributes: [
+        { key: PIPELINE_ATTRIBUTE, value: 'summarizer-endpoint' },
+        { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
+      ],
+    },
+  );
   return { handle, runId: handle.signaledRunId };
 }
 

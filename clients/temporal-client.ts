@@ -1,25 +1,16 @@
 // Programmatic access to the pipelines: the CLI, schedules and tests all start workflows here.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Config } from '../config/environment.js';
-import { createDataConverter } from '../integrations/temporal/data-converter.js';
-import {
-  PIPELINE_NAMES,
-  PIPELINES,
-  SEARCH_ATTRIBUTES,
-  type PipelineName,
-} from '../domain/names.js';
-import { temporalConnectionOptions } from '../integrations/temporal/connection-options.js';
+import { connectTemporalClient } from '../integrations/temporal/temporal-connection.js';
+import { PIPELINE_NAMES, PIPELINES, resolvePipelineName } from '../domain/names.js';
 
-export const PIPELINE_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.pipeline.name,
-  SearchAttributeType.KEYWORD,
-);
-export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey(
-  SEARCH_ATTRIBUTES.trigger.name,
-  SearchAttributeType.KEYWORD,
-);
+import {
+  PIPELINE_ATTRIBUTE,
+  TRIGGER_ATTRIBUTE,
+} from '../integrations/temporal/search-attributes.js';
+
+export { PIPELINE_ATTRIBUTE, TRIGGER_ATTRIBUTE };
 
 export class UnknownPipelineError extends Error {
   constructor(name: string) {
@@ -28,17 +19,9 @@ export class UnknownPipelineError extends Error {
   }
 }
 
-export function isPipelineName(name: string): name is PipelineName {
-  return Object.hasOwn(PIPELINES, name);
-}
-
-export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  return new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(config),
-  });
+/** A client for the configured server (see integrations/temporal/temporal-connection.ts). */
+export function connectClient(config: Config): Promise<Client> {
+  return connectTemporalClient(config);
 }
 
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {
@@ -59,16 +42,17 @@ export async function startPipeline(
   pipeline: string,
   options: StartPipelineOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  if (!isPipelineName(pipeline)) throw new UnknownPipelineError(pipeline);
-  const definition = PIPELINES[pipeline];
+  const name = resolvePipelineName(pipeline);
+  if (name === undefined) throw new UnknownPipelineError(pipeline);
+  const definition = PIPELINES[name];
   return client.workflow.start(definition.workflowType, {
     taskQueue: options.taskQueue ?? definition.taskQueue,
     workflowId:
       options.workflowId ??
-      `${pipeline}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
+      `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
     args: [options.input ?? {}],
     typedSearchAttributes: [
-      { key: PIPELINE_ATTRIBUTE, value: pipeline },
+      { key: PIPELINE_ATTRIBUTE, value: name },
       { key: TRIGGER_ATTRIBUTE, value: options.trigger ?? 'api' },
     ],
   });

@@ -1,9 +1,48 @@
 // Shared shapes of the ETL pipeline: what its activities return and what the workflow reports.
 // Only small facts (counts, ids, S3 keys) travel through workflow history; page content goes
 // from the crawler straight to MongoDB and S3 inside activities.
-import type { CrawlFailureReason } from '../integrations/crawler/page-crawler.js';
+import type { CrawlFailureReason } from './crawl-failure.js';
+import type { DocumentMetadata } from './document.js';
+import type { QualityScoreSource } from './quality-scoring.js';
 
 export type EtlFailureReason = CrawlFailureReason | 'invalid-document';
+
+/** Where a stored document's score came from: the source document itself, or a stage. */
+export type EtlScoreSource = QualityScoreSource | 'source' | null;
+
+/** One document a run stored, as listed in S3 and in the run's snapshot. */
+export interface StoredEntry {
+  id: string;
+  url: string;
+  source: string | undefined;
+  contentHash: string;
+  content_quality_score: number | null;
+  qualityScoreSource: EtlScoreSource;
+}
+
+/** The crawl plan in S3: every unique canonical link with all its parents. */
+export interface EtlPlan {
+  runId: string;
+  /** Metadata of every source document that links somewhere, by id. */
+  parents: Record<string, DocumentMetadata>;
+  links: Array<{ id: string; url: string; parentIds: string[] }>;
+}
+
+export interface EtlFailureEntry {
+  url: string;
+  id: string;
+  reason: EtlFailureReason;
+  message: string;
+  attempts: number;
+}
+
+/** One crawl target's result as a batch's heartbeat records it (what a retry skips). */
+export interface CompactOutcome {
+  id: string;
+  ok: boolean;
+  stored?: StoredEntry;
+  failure?: EtlFailureEntry;
+}
 
 export interface EtlPlanSummary {
   planKey: string;

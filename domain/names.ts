@@ -41,7 +41,7 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Distills a summarization dataset from the raw documents and versions it in S3.',
   },
-  eval: {
+  evaluate: {
     workflowType: 'evaluate',
     taskQueue: TASK_QUEUES.offline,
     description:
@@ -52,13 +52,13 @@ export const PIPELINES = {
     taskQueue: TASK_QUEUES.offline,
     description: 'Crawls every linked page, converts it to Markdown, scores it, stores it in raw.',
   },
-  train: {
+  'fine-tune': {
     workflowType: 'fineTune',
     taskQueue: TASK_QUEUES.offline,
     description:
       'Fine-tunes the summarizer on a dataset version (Unsloth), evaluates and registers it.',
   },
-  endpoint: {
+  'summarizer-endpoint': {
     workflowType: 'summarizerEndpoint',
     taskQueue: TASK_QUEUES.offline,
     description:
@@ -72,6 +72,24 @@ export const PIPELINES = {
 export type PipelineName = keyof typeof PIPELINES;
 
 export const PIPELINE_NAMES = Object.keys(PIPELINES) as PipelineName[];
+
+/**
+ * Names pipelines were started under before each got one vocabulary (CLI, workflow type, file
+ * names): still accepted by `run` and schedules.json, so scripts and schedule files keep working.
+ */
+export const PIPELINE_ALIASES = {
+  train: 'fine-tune',
+  eval: 'evaluate',
+  endpoint: 'summarizer-endpoint',
+} as const satisfies Record<string, PipelineName>;
+
+/** The pipeline a name or an old alias stands for; undefined for an unknown name. */
+export function resolvePipelineName(name: string): PipelineName | undefined {
+  if (Object.hasOwn(PIPELINES, name)) return name as PipelineName;
+  return Object.hasOwn(PIPELINE_ALIASES, name)
+    ? PIPELINE_ALIASES[name as keyof typeof PIPELINE_ALIASES]
+    : undefined;
+}
 
 /** Custom search attributes registered on the Temporal server; users filter runs with them. */
 export const SEARCH_ATTRIBUTES = {
@@ -116,6 +134,8 @@ export const COLLECTIONS = {
   evaluationRuns: 'evaluation_runs',
   /** One document per Inference Endpoint (namespace/name): its model, state and URL. */
   inferenceEndpoints: 'inference_endpoints',
+  /** Per refresh key and stage: the result of a finished stage (a re-run redoes only the rest). */
+  refreshStages: 'refresh_stages',
   /** One document per endpoint URL: when a summarizer last called it (the idle timer's input). */
   endpointUsage: 'endpoint_usage',
 } as const;

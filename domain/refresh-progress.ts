@@ -5,6 +5,9 @@
 import type { EtlProgress } from './etl.js';
 import { normalizeProgress, type PipelineProgress } from './progress.js';
 
+/** The refresh pipeline's stages, in the order it runs them. */
+export type RefreshStage = 'collect' | 'etl' | 'rag';
+
 export interface RefreshSnapshot {
   /** The refresh workflow's own query: which stages are pending, running, done or failed. */
   refresh: PipelineProgress;

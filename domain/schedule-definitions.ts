@@ -2,7 +2,7 @@
 // is named with its place in the file rather than surfacing as a server error.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { PIPELINE_NAMES, type PipelineName } from './names.js';
+import { PIPELINE_NAMES, resolvePipelineName } from './names.js';
 
 const durationPattern = /^\d+\s*(ms|s|seconds?|m|minutes?|h|hours?|d|days?)$/;
 
@@ -10,9 +10,13 @@ export const scheduleDefinitionSchema = z
   .object({
     /** The schedule id in Temporal; stable, so `apply` updates instead of duplicating. */
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
-    pipeline: z.string().refine((name) => (PIPELINE_NAMES as string[]).includes(name), {
-      message: `must be one of: ${PIPELINE_NAMES.join(', ')}`,
-    }),
+    /** A pipeline name; an old alias (eval, train, endpoint) is read as the name it stands for. */
+    pipeline: z
+      .string()
+      .refine((name) => resolvePipelineName(name) !== undefined, {
+        message: `must be one of: ${PIPELINE_NAMES.join(', ')}`,
+      })
+      .transform((name) => resolvePipelineName(name)!),
     /** Standard cron (minute hour day-of-month month day-of-week), evaluated in UTC. */
     cron: z.string().min(9),
     input: z.record(z.string(), z.unknown()).default({}),
@@ -44,9 +48,7 @@ export const scheduleFileSchema = z
     },
   );
 
-export type ScheduleDefinition = z.infer<typeof scheduleDefinitionSchema> & {
-  pipeline: PipelineName;
-};
+export type ScheduleDefinition = z.infer<typeof scheduleDefinitionSchema>;
 
 /** A hash of everything `apply` sets, so an unchanged definition is recognised and left alone. */
 export function scheduleFingerprint(definition: ScheduleDefinition): string {

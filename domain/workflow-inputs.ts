@@ -1,12 +1,16 @@
-// zod schemas for every workflow's input. Each field has a default, so `{}` is a valid input
-// from the Temporal UI's Start Workflow form. Workflows validate through a local activity
-// (workflow code itself imports only @temporalio/workflow and types).
+// zod schemas for every workflow's input, and the registry that validates them. Each field has
+// a default, so `{}` is a valid input from the Temporal UI's Start Workflow form. Workflows
+// validate through a local activity (workflow code itself imports only @temporalio/workflow
+// and types).
 import { z } from 'zod';
 import { SecondBrainError } from './errors.js';
 import { RETRIEVERS } from './chunking/document-chunker.js';
 import { resolveChunkOverlap } from './chunking/markdown-chunker.js';
 import { CONTEXTUAL_MODES } from './rag/contextual-prompts.js';
-import { trainingConfigSchema } from './training-config.js';
+import { fineTuneInputSchema } from './workflow-inputs/fine-tune.js';
+import { summarizerEndpointInputSchema } from './workflow-inputs/summarizer-endpoint.js';
+import { conversationInputSchema } from './workflow-inputs/conversation.js';
+import { evaluateInputSchema } from './workflow-inputs/evaluate.js';
 
 export const roundTripInputSchema = z
   .object({
@@ -194,180 +198,15 @@ export const etlInputSchema = z
 
 export type EtlInput = z.infer<typeof etlInputSchema>;
 
-export const fineTuneInputSchema = z
-  .object({
-    datasetName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,95}$/, 'lowercase letters, digits, ".", "_" and "-"')
-      .default('second-brain-summarization'),
-    /** A version of the data registry (v-…); unset = the newest version of datasetName. */
-    datasetVersion: z
-      .string()
-      .regex(/^v-[0-9a-f]{12}$/, 'must be a dataset version id (v- and 12 hex digits)')
-      .optional(),
-    /** The training program's config; every field has the default of the issue's recipe. */
-    config: trainingConfigSchema.prefault({}),
-    /** hf-jobs: a Hugging Face Job on a rented GPU; local: a child process on the worker's
-     * machine. Unset = local for a dry run, hf-jobs otherwise. */
-    backend: z.enum(['hf-jobs', 'local']).optional(),
-    /** Hugging Face Jobs hardware, e.g. a10g-large, l40sx1, a100-large. */
-    flavor: z
-      .string()
-      .regex(/^[a-z0-9-]+$/, 'a hardware flavor such as a10g-large')
-      .default('a10g-large'),
-    /** The job is stopped after this long (by Hugging Face Jobs, or by the local backend). */
-    timeoutMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .default(240),
-    /** Validate the config and load and format the dataset; no GPU, no model, no registry. */
-    dryRun: z.boolean().default(false),
-    /** How often the job is polled (its logs stream in between). */
-    pollIntervalSeconds: z.number().int().min(1).max(600).default(30),
-    /** Launches in total when the job fails for infrastructure reasons (lost node, no capacity). */
-    maxLaunches: z.number().int().min(1).max(10).default(2),
-    evaluation: z
-      .object({
-        /** The fine-tuned model's endpoint; unset = SUMMARIZER_ENDPOINT_URL, else no evaluation. */
-        endpointUrl: z.url().optional(),
-        /** The model name its server expects; unset = SUMMARIZER_ENDPOINT_MODEL. */
-        endpointModel: z.string().min(1).optional(),
-        /** Also score the worker's chat model (the teacher) on the same samples. */
-        compareWithTeacher: z.boolean().default(false),
-        /** Test samples scored at most. */
-        maxSamples: z.number().int().min(1).max(10_000).default(50),
-      })
-      .strict()
-      .prefault({}),
-    /** Push the model card and loss curve to the model repo (needs HF_TOKEN). */
-    pushModelCard: z.boolean().default(true),
-  })
-  .strict()
-  .transform((input) => ({
-    ...input,
-    backend: input.backend ?? (input.dryRun ? ('local' as const) : ('hf-jobs' as const)),
-  }));
-
-export type FineTuneInput = z.infer<typeof fineTuneInputSchema>;
-
-export const summarizerEndpointInputSchema = z
-  .object({
-    /** ensure: create the endpoint if missing, else resume it; wait until it runs; then pause it
-     * once idle. pause: pause it now. status: report it. */
-    action: z.enum(['ensure', 'pause', 'status']).default('ensure'),
-    /** The endpoint's name; unset = SUMMARIZER_ENDPOINT_NAME. */
-    name: z
-      .string()
-      .regex(
-        /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/,
-        'lowercase letters, digits and "-", at most 32 characters',
-      )
-      .optional(),
-    /** The user or organization; unset = HF_ENDPOINTS_NAMESPACE, else the repository's. */
-    namespace: z
-      .string()
-      .regex(/^[\w.-]+$/, 'a Hugging Face user or organization name')
-      .optional(),
-    /** The model repo to serve; unset = the newest model in the models registry. */
-    repository: z
-      .string()
-      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "namespace/name"')
-      .optional(),
-    /** A revision of the repository (commit sha or branch); unset = the registry's, else main. */
-    revision: z.string().min(1).max(100).optional(),
-    /** Where and on what the endpoint runs when it is created. */
-    instance: z
-      .object({
-        vendor: z.string().min(1).default('aws'),
-        region: z.string().min(1).default('us-east-1'),
-        accelerator: z.enum(['cpu', 'gpu', 'neuron']).default('gpu'),
-        instanceType: z.string().min(1).default('nvidia-a10g'),
-        instanceSize: z
-          .string()
-          .regex(/^x\d+$/, 'x1, x2, x4 or x8')
-          .default('x1'),
-        framework: z.string().min(1).default('pytorch'),
-        task: z.string().min(1).default('text-generation'),
-        /** The serving image: Text Generation Inference (OpenAI-compatible /v1 routes). */
-        image: z.string().min(1).default('ghcr.io/huggingface/text-generation-inference:latest'),
-      })
-      .strict()
-      .prefault({}),
-    /** ensure: pause the endpoint once no summarizer called it for this long (about $1/hour). */
-    idlePauseMinutes: z
-      .number()
-      .positive()
-      .max(7 * 24 * 60)
-      .default(15),
-    /** How often the endpoint's state is polled while it starts. */
-    pollIntervalSeconds: z.number().min(0.1).max(600).default(15),
-    /** ensure fails when the endpoint does not run after this long. */
-    timeoutMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(30),
-    /** Idle checks per run before continue-as-new keeps the history small. */
-    checksPerRun: z.number().int().min(1).max(1_000).default(200),
-    /** Carried over by continue-as-new: when the endpoint started running under this workflow. */
-    idleSince: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
-
-export type SummarizerEndpointInput = z.infer<typeof summarizerEndpointInputSchema>;
-
-export const conversationInputSchema = z
-  .object({
-    /** Defaults to the workflow id (the conversation id). */
-    conversationId: z.string().max(64).default(''),
-    /** Summary of the turns before this run (carried over by continue-as-new). */
-    summary: z.string().max(4_000).default(''),
-    /** Turns answered in earlier runs of this conversation. */
-    turnCount: z.number().int().min(0).default(0),
-    /** Model steps per turn at most (AGENT_MAX_STEPS); the last one must answer. */
-    maxSteps: z.number().int().min(1).max(20).default(4),
-    /** Turns per run before continue-as-new with a summary of the older ones. */
-    turnsPerRun: z.number().int().min(1).max(500).default(20),
-    /** A conversation idle this long completes (a new question starts a new run). */
-    idleTimeoutMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .default(24 * 60),
-  })
-  .strict();
-
-export type ConversationInput = z.infer<typeof conversationInputSchema>;
-
-export const evaluateInputSchema = z
-  .object({
-    /** The evaluation dataset (versions live in evaluation_datasets). */
-    datasetName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,95}$/, 'lowercase letters, digits, ".", "_" and "-"')
-      .default('second-brain-eval'),
-    /** A version to evaluate; unset = the newest (a starter dataset is generated when none). */
-    datasetVersion: z.string().min(1).optional(),
-    /** At most this many questions are asked (the first ones of the dataset). */
-    limit: z.number().int().min(1).max(1_000).default(5),
-    /** Questions the LLM writes about sampled chunks when a starter dataset is generated. */
-    starterQuestions: z.number().int().min(1).max(500).default(10),
-    /** Generate a new starter dataset version even when the name has one. */
-    regenerate: z.boolean().default(false),
-    /** Which chunks the starter dataset samples. */
-    seed: z.number().int().default(42),
-    /** Questions in flight at once (agent turns and their scoring). */
-    concurrency: z.number().int().min(1).max(16).default(2),
-    /** Retrieved documents considered by recall@k. */
-    k: z.number().int().min(1).max(50).default(5),
-    /** The agent's task queue (default second-brain-agent); its worker must be running. */
-    agentTaskQueue: z.string().min(1).max(200).optional(),
-  })
-  .strict();
-
-export type EvaluateInput = z.infer<typeof evaluateInputSchema>;
+// The inputs of the fine-tune, summarizer endpoint, evaluate and conversation workflows live in
+// domain/workflow-inputs/, one file per pipeline; importers keep this one path.
+export { fineTuneInputSchema, type FineTuneInput } from './workflow-inputs/fine-tune.js';
+export {
+  summarizerEndpointInputSchema,
+  type SummarizerEndpointInput,
+} from './workflow-inputs/summarizer-endpoint.js';
+export { conversationInputSchema, type ConversationInput } from './workflow-inputs/conversation.js';
+export { evaluateInputSchema, type EvaluateInput } from './workflow-inputs/evaluate.js';
 
 /** Workflow type → input schema. Later pipelines register theirs here. */
 export const WORKFLOW_INPUT_SCHEMAS = {

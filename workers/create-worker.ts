@@ -1,14 +1,14 @@
 // Shared worker construction: connection, interceptors, workflow source and logging are the
 // same for every task queue; only the activities and workflows differ.
 import type { Context } from '@temporalio/activity';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
 import { createDataConverter } from '../integrations/temporal/data-converter.js';
+import { connectWorkerConnection } from '../integrations/temporal/temporal-connection.js';
 import type { Tracer } from '../integrations/tracing/tracer.js';
 import { FailureMappingInterceptor } from './failure-mapping-interceptor.js';
 import { TracingInterceptor } from './tracing-interceptor.js';
 import { workflowSource, type WorkflowModule } from './workflow-bundles.js';
-import { temporalConnectionOptions } from '../integrations/temporal/connection-options.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -30,7 +30,7 @@ export async function createWorker(
   },
 ): Promise<RunningWorker> {
   const { tracer } = options;
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const connection = await connectWorkerConnection(config);
   try {
     const worker = await Worker.create({
       connection,

@@ -1,6 +1,6 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/environment.js';
-import { createOfflineActivities } from '../activities/offline-activities.js';
+import { createOfflineActivities } from '../workers/offline-activities.js';
 import { TASK_QUEUES } from '../domain/names.js';
 import { createWorker, type RunningWorker } from './create-worker.js';
 import { openDependencies } from './dependencies.js';

@@ -6,11 +6,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  CollectionManifest,
-  PageListing,
-  createCollectionActivities,
-} from '../activities/collection-activities.js';
+import type { createCollectionActivities } from '../activities/collection/index.js';
+import type { CollectionManifest, PageListing } from '../domain/notion-collection.js';
 import type { StageProgress } from '../domain/progress.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';

@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createEtlActivities } from '../activities/etl-activities.js';
+import type { createEtlActivities } from '../activities/etl/index.js';
 import type {
   EtlBatchResult,
   EtlFailureReason,

@@ -5,15 +5,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  createEvaluationActivities,
-  EvaluationMetricsResult,
-} from '../activities/evaluation-activities.js';
+import type { createEvaluateActivities } from '../activities/evaluate/index.js';
+import type { EvaluationMetricsResult } from '../domain/evaluation-run.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
-type EvaluationActivities = ReturnType<typeof createEvaluationActivities>;
+type EvaluationActivities = ReturnType<typeof createEvaluateActivities>;
 
 const retry = {
   initialInterval: '2 seconds',

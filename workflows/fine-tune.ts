@@ -8,17 +8,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createDatasetActivities } from '../activities/dataset-activities.js';
-import type {
-  AwaitTrainingResult,
-  createTrainingActivities,
-  TrainingDataset,
-} from '../activities/training-activities.js';
+import type { createFineTuneActivities } from '../activities/fine-tune/index.js';
+import type { AwaitTrainingResult, TrainingDataset } from '../domain/fine-tune.js';
 import type { SummarizerEvaluation } from '../domain/model-card.js';
 import type { RougeScores } from '../domain/rouge.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 
-type Activities = ReturnType<typeof createTrainingActivities> &
+type Activities = ReturnType<typeof createFineTuneActivities> &
   ReturnType<typeof createDatasetActivities>;
 
 const retry = {

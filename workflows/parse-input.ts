@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
-import type { createWorkflowInputActivities } from '../activities/workflow-input-activities.js';
+import type { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 import type { WorkflowInput, WorkflowWithInput } from '../domain/workflow-inputs.js';
 
 const { parseWorkflowInput } = proxyLocalActivities<

@@ -6,7 +6,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RefreshStage, createRefreshActivities } from '../activities/refresh-activities.js';
+import type { createRefreshActivities } from '../activities/refresh/index.js';
+import type { RefreshStage } from '../domain/refresh-progress.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';

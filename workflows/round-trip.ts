@@ -1,5 +1,5 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createRoundTripActivities } from '../activities/round-trip-activities.js';
+import type { createRoundTripActivities } from '../activities/round-trip/index.js';
 import type { RoundTripResult } from '../domain/round-trip.js';
 import { STORAGE_PREFIXES } from '../domain/names.js';
 import { parseInput } from './parse-input.js';

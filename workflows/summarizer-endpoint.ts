@@ -9,17 +9,17 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
+import { SUMMARIZER_ENDPOINT } from '../domain/names.js';
 import type {
-  createEndpointActivities,
   EndpointChange,
   EndpointSnapshot,
-} from '../activities/endpoint-activities.js';
-import { SUMMARIZER_ENDPOINT } from '../domain/names.js';
+  EndpointState,
+} from '../domain/summarizer-endpoint.js';
 import type { SummarizerEndpointInput } from '../domain/workflow-inputs.js';
-import type { EndpointState } from '../integrations/huggingface/inference-endpoints.js';
 import { parseInput } from './parse-input.js';
 
-type Activities = ReturnType<typeof createEndpointActivities>;
+type Activities = ReturnType<typeof createSummarizerEndpointActivities>;
 
 const retry = {
   initialInterval: '1 second',

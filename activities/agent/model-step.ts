@@ -7,35 +7,28 @@ import {
   NO_ANSWER,
   salvageAnswer,
   systemPrompt,
-  TOOL_DESCRIPTIONS,
-  TOOL_NAMES,
-  searchArgumentsSchema,
-  summarizeArgumentsSchema,
-  whatCanIDoArgumentsSchema,
   type AgentStep,
   type ModelStepResult,
 } from '../../domain/agent.js';
-import { SecondBrainError } from '../../domain/errors.js';
-import type {
-  ChatMessage,
-  ChatModel,
-  ChatResponse,
-  ToolDefinition,
-} from '../../integrations/llm/chat-model.js';
+import type { ChatMessage } from '../../integrations/llm/chat-model.js';
 import { toJsonSchema } from '../../integrations/llm/completion-backend.js';
 import {
   beginModelStep,
   earlierTurns,
-  sortSteps,
   finishModelStep,
   turnRecords,
   turnSources,
-  type StepRecord,
-  type ToolStepRecord,
 } from '../../integrations/mongo/stores/agent-turns.js';
 import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
 import { withHeartbeat } from './heartbeat.js';
 import { liveTextWriter } from './live-text.js';
+import {
+  MAX_TOOL_CALLS_PER_STEP,
+  MODEL_STEP_MAX_TOKENS,
+  salvagedReply,
+  stepMessages,
+  toolDefinitions,
+} from './tool-loop-messages.js';
 
 export interface ModelStepInput {
   conversationId: string;
@@ -45,72 +38,6 @@ export interface ModelStepInput {
   summary: string;
   /** The last step: no tools offered, the model must answer. */
   finalOnly: boolean;
-}
-
-/** Tokens a model step may generate: a final answer, or a tool choice. */
-const MODEL_STEP_MAX_TOKENS = 512;
-const MAX_TOOL_CALLS_PER_STEP = 3;
-
-function toolDefinitions(): ToolDefinition[] {
-  return [
-    {
-      name: TOOL_NAMES.search,
-      description: TOOL_DESCRIPTIONS[TOOL_NAMES.search],
-      parameters: searchArgumentsSchema,
-    },
-    {
-      name: TOOL_NAMES.summarize,
-      description: TOOL_DESCRIPTIONS[TOOL_NAMES.summarize],
-      parameters: summarizeArgumentsSchema,
-    },
-    {
-      name: TOOL_NAMES.whatCanIDo,
-      description: TOOL_DESCRIPTIONS[TOOL_NAMES.whatCanIDo],
-      parameters: whatCanIDoArgumentsSchema,
-    },
-  ];
-}
-
-/** This turn's steps so far as chat messages: assistant tool calls, then each tool's reply. */
-function stepMessages(records: StepRecord[]): ChatMessage[] {
-  const messages: ChatMessage[] = [];
-  const byStep = new Map<number, StepRecord[]>();
-  for (const record of sortSteps(records)) {
-    byStep.set(record.step, [...(byStep.get(record.step) ?? []), record]);
-  }
-  for (const stepRecords of byStep.values()) {
-    const tools = stepRecords.filter((record): record is ToolStepRecord => record.kind === 'tool');
-    if (tools.length === 0) continue;
-    messages.push({
-      role: 'assistant',
-      content: '',
-      toolCalls: tools.map((tool) => ({
-        id: tool.call.id,
-        name: tool.call.name,
-        arguments: tool.call.arguments,
-      })),
-    });
-    for (const tool of tools)
-      messages.push({ role: 'tool', toolCallId: tool.call.id, content: tool.content });
-  }
-  return messages;
-}
-
-/** A reply that failed the final-answer schema twice, kept as text for `salvageAnswer`. */
-function salvagedReply(llm: ChatModel, error: unknown): ChatResponse<never> & { salvaged: string } {
-  if (!(error instanceof SecondBrainError) || error.kind !== 'invalidModelOutput') throw error;
-  const replyText = error.details?.replyText;
-  return {
-    text: typeof replyText === 'string' ? replyText : '',
-    output: undefined,
-    toolCalls: [],
-    finishReason: 'other',
-    usage: { promptTokens: 0, completionTokens: 0 },
-    provider: llm.provider,
-    model: llm.modelId,
-    cached: false,
-    salvaged: error.message,
-  };
 }
 
 export function createModelStep(context: AgentContext) {

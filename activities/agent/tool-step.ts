@@ -4,19 +4,13 @@
 import { z } from 'zod';
 import {
   describeArguments,
-  formatSearchResults,
-  stripMarkers,
-  summarizeArgumentsSchema,
-  searchArgumentsSchema,
-  TOOL_NAMES,
   truncate,
-  whatCanIDoArgumentsSchema,
   type AgentStep,
   type ToolCallInput,
   type ToolStepResult,
 } from '../../domain/agent.js';
+import { callSignature } from '../../domain/answering/call-signature.js';
 import { SecondBrainError } from '../../domain/errors.js';
-import { fenceUntrusted } from '../../domain/untrusted-text.js';
 import {
   emitTurnEvent,
   storeStep,
@@ -28,7 +22,7 @@ import {
 } from '../../integrations/mongo/stores/agent-turns.js';
 import type { AgentContext } from './dependencies.js';
 import { currentAttempt, withHeartbeat } from './heartbeat.js';
-import { describeKnowledgeBase } from './what-can-i-do.js';
+import { runTool } from './agent-tools.js';
 
 export interface ToolStepInput {
   conversationId: string;
@@ -38,83 +32,8 @@ export interface ToolStepInput {
   call: ToolCallInput;
 }
 
-/** The identity of a call: its tool and its arguments, whatever the call id. */
-export function callSignature(call: Pick<ToolCallInput, 'name' | 'arguments'>): string {
-  const normalize = (value: unknown): unknown =>
-    typeof value === 'string'
-      ? value.trim().toLowerCase().replace(/\s+/g, ' ')
-      : Array.isArray(value)
-        ? value.map(normalize)
-        : value && typeof value === 'object'
-          ? Object.fromEntries(
-              Object.entries(value)
-                .sort(([a], [b]) => a.localeCompare(b))
-                .map(([k, v]) => [k, normalize(v)]),
-            )
-          : value;
-  return `${call.name}:${JSON.stringify(normalize(call.arguments ?? {}))}`;
-}
-
 export function createToolStep(context: AgentContext) {
-  const { collections, retriever, summarizer, settings } = context;
-  // Room for retrieved text in one tool reply: ~40% of the context window, ~4 chars a token.
-  const searchBudgetChars = Math.max(2_000, Math.floor(context.llm.contextWindow * 4 * 0.4));
-
-  async function runTool(call: ToolCallInput, previous: StoredSource[]) {
-    switch (call.name) {
-      case TOOL_NAMES.search: {
-        const { query } = searchArgumentsSchema.parse(call.arguments);
-        const found = await retriever.search(query, { k: settings.searchK });
-        let next = previous.reduce((max, source) => Math.max(max, source.n), 0) + 1;
-        const numbered = found.map((chunk) => {
-          const known = previous.find((source) => source.chunkId === chunk.chunkId);
-          return {
-            n: known?.n ?? next++,
-            chunkId: chunk.chunkId,
-            documentId: chunk.documentId,
-            url: chunk.url,
-            title: chunk.title,
-            text: chunk.text,
-          };
-        });
-        return {
-          content: formatSearchResults(query, numbered, searchBudgetChars),
-          sources: numbered.filter(
-            (source) => !previous.some((known) => known.chunkId === source.chunkId),
-          ),
-          outcome: `${numbered.length} chunk${numbered.length === 1 ? '' : 's'}`,
-        };
-      }
-      case TOOL_NAMES.summarize: {
-        const { sources } = summarizeArgumentsSchema.parse(call.arguments);
-        const chosen = previous.filter((source) => sources.includes(source.n));
-        if (chosen.length === 0)
-          throw new SecondBrainError(
-            'validation',
-            `no retrieved source has the number(s) ${sources.join(', ')}; search first`,
-          );
-        const summary = await summarizer.summarize(
-          chosen.map((source) => `${source.title}\n${source.text}`).join('\n\n'),
-        );
-        return {
-          content: `Summary of ${chosen.map((source) => `[${source.n}]`).join('')} (untrusted data):\n${fenceUntrusted('SOURCE', stripMarkers(summary), { n: 'summary' })}`,
-          sources: [],
-          outcome: `${summary.length} characters`,
-        };
-      }
-      case TOOL_NAMES.whatCanIDo: {
-        whatCanIDoArgumentsSchema.parse(call.arguments ?? {});
-        const content = await describeKnowledgeBase(context.mongo);
-        return { content, sources: [], outcome: `${content.split('\n').length - 1} topics` };
-      }
-      default:
-        throw new SecondBrainError(
-          'validation',
-          `unknown tool "${call.name}"; the tools are ${Object.values(TOOL_NAMES).join(', ')}`,
-        );
-    }
-  }
-
+  const { collections } = context;
   return async function agentToolStep(input: ToolStepInput): Promise<ToolStepResult> {
     const id = `${input.turnId}:${input.step}:tool:${input.index}`;
     const stored = await collections.steps.findOne({ _id: id });
@@ -155,7 +74,9 @@ export function createToolStep(context: AgentContext) {
         'Do not call it again: answer now from the sources you have.';
     } else {
       try {
-        ({ content, sources, outcome } = await withHeartbeat(() => runTool(input.call, previous)));
+        ({ content, sources, outcome } = await withHeartbeat(() =>
+          runTool(context, input.call, previous),
+        ));
       } catch (error) {
         // Transient failures (a database briefly away) are Temporal's to retry; the rest go
         // back to the model so it can correct its call.

@@ -7,7 +7,7 @@ import { ToolInstallError } from '../../infra/tool-installer.js';
 import { ScheduleFileError } from '../schedules.js';
 import { UnknownPipelineError } from '../temporal-client.js';
 import { ModelPullError } from '../../integrations/local-models/model-store.js';
-import { EvaluationCommandError, registerEvalCommand } from './eval-command.js';
+import { EvaluationCommandError, registerEvaluateCommand } from './evaluate-command.js';
 import { registerImportCommand } from './import-command.js';
 import { InvalidConversationIdError, registerAskCommand } from './ask-command.js';
 import { registerInfraCommand } from './infra-command.js';
@@ -51,7 +51,7 @@ export function buildProgram(): Command {
   registerScheduleCommand(program);
   registerModelsCommand(program);
   registerImportCommand(program);
-  registerEvalCommand(program);
+  registerEvaluateCommand(program);
   return program;
 }
 

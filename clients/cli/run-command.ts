@@ -1,10 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
-import { PIPELINES, PIPELINE_NAMES } from '../../domain/names.js';
+import {
+  PIPELINE_ALIASES,
+  PIPELINES,
+  PIPELINE_NAMES,
+  resolvePipelineName,
+} from '../../domain/names.js';
 import {
   connectClient,
-  isPipelineName,
   startPipeline,
   UnknownPipelineError,
   workflowUiUrl,
@@ -32,9 +36,12 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description(
-      `Start a pipeline as a Temporal workflow. Pipelines:\n${PIPELINE_NAMES.map((name) => `  ${name.padEnd(12)} ${PIPELINES[name].description}`).join('\n')}`,
+      `Start a pipeline as a Temporal workflow. Pipelines:\n${PIPELINE_NAMES.map((name) => `  ${name.padEnd(20)} ${PIPELINES[name].description}`).join('\n')}`,
     )
-    .argument('<pipeline>', `one of: ${PIPELINE_NAMES.join(', ')}`)
+    .argument(
+      '<pipeline>',
+      `one of: ${PIPELINE_NAMES.join(', ')} (old names still accepted: ${Object.keys(PIPELINE_ALIASES).join(', ')})`,
+    )
     .option('--input <json>', 'workflow input as JSON (defaults fill anything missing)', undefined)
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'machine-readable output (with --wait, the result is the last line)')
@@ -44,10 +51,11 @@ export function registerRunCommand(program: Command): void {
     )
     .action(
       async (
-        pipeline: string,
+        name: string,
         options: { input?: string; wait?: boolean; json?: boolean; workflowId?: string },
       ) => {
-        if (!isPipelineName(pipeline)) throw new UnknownPipelineError(pipeline);
+        const pipeline = resolvePipelineName(name);
+        if (pipeline === undefined) throw new UnknownPipelineError(name);
         const input = parseInputOption(options.input);
         const config = loadConfig();
         const client = await connectClient(config);
@@ -55,7 +63,7 @@ export function registerRunCommand(program: Command): void {
           const startOptions = { input, trigger: 'cli', workflowId: options.workflowId };
           // The endpoint's `ensure` is one workflow per endpoint: started, or touched if it runs.
           const { handle, runId } =
-            pipeline === 'endpoint'
+            pipeline === 'summarizer-endpoint'
               ? await startSummarizerEndpoint(client, config, startOptions)
               : await startPipeline(client, pipeline, startOptions).then((started) => ({
                   handle: started,
@@ -70,7 +78,7 @@ export function registerRunCommand(program: Command): void {
           say(`Started ${PIPELINES[pipeline].workflowType} as ${handle.workflowId}`);
           say(`Temporal UI: ${url}`);
           if (!options.wait) return;
-          if (pipeline === 'endpoint' && isEnsureInput(input)) {
+          if (pipeline === 'summarizer-endpoint' && isEnsureInput(input)) {
             // The run lasts until the endpoint is paused when idle: wait for its URL only.
             try {
               const waited = await waitForEndpointUrl(handle);

@@ -201,7 +201,7 @@ async function showEvaluation() {
   try {
     body = await api('/api/evaluations/latest');
   } catch (error) {
-    elements.evaluationSummary.textContent = `${error.message}. Start one with: second-brain run eval --wait`;
+    elements.evaluationSummary.textContent = `${error.message}. Start one with: second-brain run evaluate --wait`;
     return;
   }
   const { report, chartSvg } = body;

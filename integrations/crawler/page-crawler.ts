@@ -10,8 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
+import type { CrawlFailureReason } from '../../domain/crawl-failure.js';
 import { decodeHtml } from './content-extraction.js';
-import { ExtractionTimeoutError, ExtractionWorker } from './extraction-worker.js';
+import {
+  ExtractionTimeoutError,
+  leaseExtractionWorker,
+  type ExtractionWorker,
+} from './extraction-worker.js';
 import { createGuardedAgents } from './guarded-agent.js';
 import { HostLimiter } from './host-limiter.js';
 import { fetchRobotsTxt, type RobotsRules } from './robots-txt.js';
@@ -44,21 +49,7 @@ export interface CrawlTarget {
   url: string;
 }
 
-export const CRAWL_FAILURE_REASONS = [
-  'not-found',
-  'http-error',
-  'server-error',
-  'timeout',
-  'too-many-redirects',
-  'too-large',
-  'unsupported-content-type',
-  'forbidden-address',
-  'robots-txt',
-  'network-error',
-  'extraction-error',
-] as const;
-
-export type CrawlFailureReason = (typeof CRAWL_FAILURE_REASONS)[number];
+export type { CrawlFailureReason };
 
 export interface CrawledPage {
   kind: 'page';
@@ -185,16 +176,21 @@ export async function crawlPages(
 
   // Every connection of this crawl (robots.txt, pages, redirects) goes through these agents.
   const agents = createGuardedAgents(policy);
-  const extraction = new ExtractionWorker((settings.extractionTimeoutSecs ?? 20) * 1000);
+  const extraction = leaseExtractionWorker();
   try {
     const allowed = settings.respectRobotsTxt
       ? await applyRobotsTxt(admitted, settings, agents, emit)
       : admitted;
     if (allowed.length > 0)
-      await runCrawler(allowed, settings, { agents, extraction, policy, emit });
+      await runCrawler(allowed, settings, {
+        agents,
+        extraction: extraction.worker,
+        policy,
+        emit,
+      });
   } finally {
     agents.destroy();
-    await extraction.close();
+    extraction.release();
   }
 
   // Anything crawlee dropped without telling us is still accounted for.
@@ -441,7 +437,11 @@ async function runCrawler(
             return;
           }
           const html = decodeHtml(bytes, declaredCharsets.get(request.id));
-          const page = await extraction.extract(html, finalUrl);
+          const page = await extraction.extract(
+            html,
+            finalUrl,
+            (settings.extractionTimeoutSecs ?? 20) * 1000,
+          );
           await emit({
             kind: 'page',
             ...base,

@@ -15,20 +15,7 @@ import {
   isTransientNetworkError,
   SecondBrainError,
 } from '../../domain/errors.js';
-
-/** status.state values of the API (huggingface_hub's InferenceEndpointStatus). */
-export const ENDPOINT_STATES = [
-  'pending',
-  'initializing',
-  'updating',
-  'updateFailed',
-  'running',
-  'paused',
-  'failed',
-  'scaledToZero',
-] as const;
-
-export type EndpointState = (typeof ENDPOINT_STATES)[number];
+import type { EndpointState } from '../../domain/summarizer-endpoint.js';
 
 /** The part of the API's endpoint JSON this platform reads. */
 export interface InferenceEndpointDescription {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cancelJob, getJob, HubApiError, listJobs, runJob, streamJobLogs } from '@huggingface/hub';
 import type { SpaceHardwareFlavor } from '@huggingface/hub';
 import { SecondBrainError } from '../../domain/errors.js';
-import { toHubError } from '../huggingface/dataset-hub.js';
+import { toHubError } from '../huggingface/hub-repositories.js';
 import type { TrainingBackend, TrainingJobStatus, TrainingLaunch } from './training-backend.js';
 
 export interface HuggingFaceJobsSettings {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
-import type { RawDocument } from '../../activities/etl-activities.js';
+import type { RawDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import { documentIdForUrl } from '../../domain/document.js';
 import type { EtlProgress, EtlResult } from '../../domain/etl.js';
 import { COLLECTIONS } from '../../domain/names.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { EvaluationMetricsResult } from '../../activities/evaluation-activities.js';
+import type { EvaluationMetricsResult } from '../../domain/evaluation-run.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { METRIC_NAMES } from '../../domain/evaluation.js';
 import { COLLECTIONS } from '../../domain/names.js';
@@ -71,7 +71,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
   });
 
   it('generates a starter dataset, asks the agent, and produces every metric', async (t) => {
-    const handle = await startPipeline(client, 'eval', {
+    const handle = await startPipeline(client, 'evaluate', {
       input: { limit: 2, starterQuestions: 3, concurrency: 2, agentTaskQueue },
       taskQueue,
       trigger: 'test',
@@ -159,7 +159,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
 
   it('a second run is compared with the first (workflow result and CLI report)', async () => {
     const first = (await evaluationCollections(mongo.db).runs.find({}).toArray())[0]!;
-    const handle = await startPipeline(client, 'eval', {
+    const handle = await startPipeline(client, 'evaluate', {
       input: { limit: 2, agentTaskQueue },
       taskQueue,
     });
@@ -170,7 +170,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
     assert.equal(hallucination?.previous, first.metrics?.hallucination.mean);
     assert.equal(typeof hallucination?.delta, 'number');
 
-    const cli = await runCli(['eval', 'report', '--json'], {
+    const cli = await runCli(['evaluate', 'report', '--json'], {
       env: { MONGODB_DATABASE: database },
     });
     assert.equal(cli.code, 0, cli.stderr);
@@ -185,7 +185,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
       printed.comparison.map((row) => row.metric),
       METRIC_NAMES,
     );
-    const table = await runCli(['eval', 'report'], { env: { MONGODB_DATABASE: database } });
+    const table = await runCli(['evaluate', 'report'], { env: { MONGODB_DATABASE: database } });
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Retrieval MRR/);
     assert.match(table.stdout, /Previous\s+Current\s+Change/);

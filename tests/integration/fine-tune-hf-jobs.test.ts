@@ -9,10 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
-import type {
-  ModelRegistryEntry,
-  TrainingJobRecord,
-} from '../../activities/training-activities.js';
+import type { ModelRegistryEntry } from '../../integrations/mongo/stores/model-registry.js';
+import type { TrainingJobRecord } from '../../integrations/mongo/stores/training-jobs.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import type { TrainingProgramConfig } from '../../domain/training-config.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
@@ -145,7 +143,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('publishes the dataset, runs the job with the token as a secret, registers the model and compares it with the teacher', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         flavor: 'l40sx1',
@@ -209,7 +207,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
       ['tester/summarizer-oom', /ran out of GPU memory on a10g-large .*CUDA out of memory/],
       ['tester/summarizer-timeout', /exceeded its timeout of 240 minutes \(Job timeout/],
     ] as const) {
-      const handle = await startPipeline(client, 'train', {
+      const handle = await startPipeline(client, 'fine-tune', {
         input: {
           backend: 'hf-jobs',
           config: { outputRepo: repo, training: { maxSteps: 6 } },
@@ -230,7 +228,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('launches again after an infrastructure failure (a preempted node)', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-preempted', training: { maxSteps: 4 } },
@@ -259,7 +257,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('cancelling the workflow cancels the job', async () => {
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-slow-cancel', training: { maxSteps: 40 } },
@@ -325,7 +323,7 @@ describe('fineTune on Hugging Face Jobs across a worker crash', () => {
 
   it('a worker killed mid-poll is replaced, and the new one watches the same job', async () => {
     workers.push(await startWorkerProcess('offline', environment, { taskQueue }));
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-slow-restart', training: { maxSteps: 40 } },

@@ -8,10 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
-import type {
-  ModelRegistryEntry,
-  TrainingJobRecord,
-} from '../../activities/training-activities.js';
+import type { ModelRegistryEntry } from '../../integrations/mongo/stores/model-registry.js';
+import type { TrainingJobRecord } from '../../integrations/mongo/stores/training-jobs.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { meanRougeScores, rougeScores } from '../../domain/rouge.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
@@ -94,7 +92,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('trains, evaluates with ROUGE, registers the model with its loss curve and pushes the card', async () => {
     process.env.STAND_IN_STEP_MS = '50';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/second-brain-summarizer', training: { maxSteps: 6 } },
@@ -161,7 +159,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('fails at once, without retrying, when the GPU runs out of memory', async () => {
     process.env.STAND_IN_STEP_MS = '20';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-oom', training: { maxSteps: 6 } },
@@ -192,7 +190,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('cancelling the workflow kills the training process', async () => {
     process.env.STAND_IN_STEP_MS = '500';
-    const handle = await startPipeline(client, 'train', {
+    const handle = await startPipeline(client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-cancelled', training: { maxSteps: 60 } },

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SecondBrainError } from '../../domain/errors.js';
-import { createDatasetHub, gitBlobOid } from '../../integrations/huggingface/dataset-hub.js';
+import {
+  createHubRepositories,
+  gitBlobOid,
+} from '../../integrations/huggingface/hub-repositories.js';
 import {
   startHuggingFaceHubEmulator,
   type HuggingFaceHubEmulator,
@@ -25,7 +28,7 @@ describe('dataset publishing with the real @huggingface/hub client against the H
 
   it('creates the dataset repo and uploads exactly the given files; a second push commits nothing', async () => {
     // The real client, through its hubUrl and fetch options.
-    const hub = createDatasetHub({
+    const hub = createHubRepositories({
       accessToken: TOKEN,
       hubUrl: emulator.url,
       fetch: globalThis.fetch,
@@ -80,7 +83,7 @@ describe('dataset publishing with the real @huggingface/hub client against the H
   });
 
   it('maps a rejected token to a non-retryable auth error', async () => {
-    const hub = createDatasetHub({ accessToken: 'hf_wrong', hubUrl: emulator.url });
+    const hub = createHubRepositories({ accessToken: 'hf_wrong', hubUrl: emulator.url });
     await assert.rejects(
       hub.publish('someone/other', [file('a.txt', 'a')], 'x'),
       (error: unknown) => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { InferenceEndpointRecord } from '../../activities/endpoint-activities.js';
+import type { InferenceEndpointRecord } from '../../integrations/mongo/stores/inference-endpoints.js';
 import {
   startSummarizerEndpoint,
   waitForEndpointUrl,

@@ -2,7 +2,7 @@
 // URL, content hash) and the run's S3 snapshot (document ids and hashes). Fault-injection tests
 // run the same input once without faults and once with them, and expect equal states.
 import { createHash } from 'node:crypto';
-import type { RawDocument } from '../../activities/etl-activities.js';
+import type { RawDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import { documentSchema, type Document } from '../../domain/document.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { documentKey, runManifestKey } from '../../domain/storage-layout.js';

@@ -67,7 +67,7 @@ export async function startWorkerProcess(
 /** The script form: an offline worker whose crawler retries after `crawlRetryBackoffMs`. */
 async function runOfflineWorkerWithShortCrawlBackoff(taskQueue: string, backoffMs: number) {
   await import('../../config/quiet-sdk-warnings.js');
-  const { createOfflineActivities } = await import('../../activities/offline-activities.js');
+  const { createOfflineActivities } = await import('../../workers/offline-activities.js');
   const { loadConfig } = await import('../../config/environment.js');
   const { createWorker } = await import('../../workers/create-worker.js');
   const { openDependencies } = await import('../../workers/dependencies.js');

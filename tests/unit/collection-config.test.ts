@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { parseWorkflowInput } from '../../domain/workflow-inputs.js';
-import { cursorFloor } from '../../activities/collection-activities.js';
+import { cursorFloor } from '../../domain/notion-collection.js';
 
 describe('Notion configuration', () => {
   it('defaults to the public API at 3 requests/s with inline child pages', () => {

@@ -1,0 +1,13 @@
+// What the ETL's activities are built from: injected by the worker, replaced by tests.
+import type { ChatModel } from '../../integrations/llm/chat-model.js';
+import type { RawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
+import type { ObjectStorage } from '../../integrations/s3/object-storage.js';
+
+export interface EtlDependencies {
+  storage: ObjectStorage;
+  raw: RawDocumentStore;
+  /** The chat model for LLM quality scoring; without one the LLM stage is skipped. */
+  llm?: ChatModel;
+  /** First crawl retry delay (doubles per retry); tests shorten it. */
+  crawlRetryBackoffMs?: number;
+}

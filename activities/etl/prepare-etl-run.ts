@@ -1,0 +1,127 @@
+// The ETL's first activity: read the source documents, store them in `raw`, write the plan.
+import { Context, log } from '@temporalio/activity';
+import { documentSchema, type Document } from '../../domain/document.js';
+import { SecondBrainError } from '../../domain/errors.js';
+import {
+  buildEtlPlan,
+  documentIdsFromManifest,
+  sourceEtlDocument,
+} from '../../domain/etl-documents.js';
+import {
+  etlKeys,
+  type EtlFailureEntry,
+  type EtlPlanSummary,
+  type StoredEntry,
+} from '../../domain/etl.js';
+import { DOCUMENTS_PREFIX, documentKey, runManifestKey } from '../../domain/storage-layout.js';
+import type { EtlInput } from '../../domain/workflow-inputs.js';
+import type { EtlDependencies } from './dependencies.js';
+import { storeDocuments } from './stored-documents.js';
+
+async function sourceKeys(
+  { storage }: Pick<EtlDependencies, 'storage'>,
+  source: EtlInput['source'],
+): Promise<string[]> {
+  const keys: string[] = [];
+  if (source.kind === 'all') {
+    for await (const key of storage.listKeys(DOCUMENTS_PREFIX)) keys.push(key);
+  } else {
+    const manifestKey = runManifestKey(source.kind, source.runId!);
+    const manifest = await storage.getJson(manifestKey);
+    if (manifest === undefined)
+      throw new SecondBrainError('notFound', `No ${source.kind} run manifest at ${manifestKey}`);
+    keys.push(...documentIdsFromManifest(manifest).map(documentKey));
+  }
+  return keys.sort();
+}
+
+function invalidDocument(key: string, value: unknown, issues: string): EtlFailureEntry {
+  return {
+    url: key,
+    id: key,
+    reason: 'invalid-document',
+    message:
+      value instanceof Error
+        ? value.message
+        : value === undefined
+          ? `${key} does not exist`
+          : issues,
+    attempts: 1,
+  };
+}
+
+export function createPrepareEtlRun(dependencies: EtlDependencies) {
+  const { storage } = dependencies;
+  /**
+   * Reads the source documents, stores them in `raw`, and writes the crawl plan (every unique
+   * canonical link with all its parents) to S3. Deterministic: a retry writes the same plan.
+   */
+  return async function prepareEtlRun({
+    runId,
+    source,
+    batchSize,
+  }: {
+    runId: string;
+    source: EtlInput['source'];
+    batchSize: number;
+  }): Promise<EtlPlanSummary> {
+    const keys = await sourceKeys(dependencies, source);
+    const documents: Document[] = [];
+    const invalid: EtlFailureEntry[] = [];
+    const context = Context.current();
+    for (let index = 0; index < keys.length; index += 32) {
+      const slice = keys.slice(index, index + 32);
+      const loaded = await Promise.all(
+        slice.map(async (key) => ({
+          key,
+          value: await storage.getJson(key).catch((e) => e as Error),
+        })),
+      );
+      for (const { key, value } of loaded) {
+        const parsed = documentSchema.safeParse(value);
+        if (parsed.success) documents.push(parsed.data);
+        else {
+          const issues = parsed.error.issues
+            .slice(0, 3)
+            .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+            .join('; ');
+          invalid.push(invalidDocument(key, value, issues));
+        }
+      }
+      context.heartbeat({ read: index + slice.length });
+    }
+
+    // The source documents themselves go into raw too: it holds Notion pages and web pages.
+    const sourceDocuments = documents.map(sourceEtlDocument);
+    const storedSources: StoredEntry[] = [];
+    for (let index = 0; index < sourceDocuments.length; index += 100)
+      storedSources.push(
+        ...(await storeDocuments(dependencies, runId, sourceDocuments.slice(index, index + 100))),
+      );
+    await storage.putJson(etlKeys.batchStored(runId, 0), storedSources);
+
+    const { plan, linksFound, invalidLinks } = buildEtlPlan(runId, documents);
+    const planKey = etlKeys.plan(runId);
+    await storage.putJson(planKey, plan);
+    await storage.putJson(etlKeys.batchFailures(runId, 0), invalid);
+    log.info('ETL plan written', {
+      runId,
+      documents: documents.length,
+      invalid: invalid.length,
+      uniqueLinks: plan.links.length,
+    });
+    return {
+      planKey,
+      documentsIn: keys.length,
+      invalidDocuments: invalid.length,
+      linksFound,
+      invalidLinks,
+      uniqueLinks: plan.links.length,
+      batchCount: Math.ceil(plan.links.length / batchSize),
+      sourceDocumentsStored: sourceDocuments.length,
+      sourceScoredByHeuristic: storedSources.filter(
+        (entry) => entry.qualityScoreSource === 'heuristic',
+      ).length,
+    };
+  };
+}

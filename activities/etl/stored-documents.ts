@@ -1,0 +1,36 @@
+// Storing documents in `raw` and listing what a run stored. Which documents a run wrote is
+// recorded in S3 (runs/etl/<runId>/stored/), not by updating MongoDB: on FerretDB v1 updates
+// scan the collection, so an unchanged document is not rewritten at all, a new one is
+// inserted, and only a changed one is updated.
+import type { EtlDocument } from '../../domain/etl-documents.js';
+import { planDocumentWrites } from '../../domain/etl-documents.js';
+import { etlKeys, type StoredEntry } from '../../domain/etl.js';
+import type { EtlDependencies } from './dependencies.js';
+
+/** Stores documents keyed by id (see planDocumentWrites); returns what is now stored. */
+export async function storeDocuments(
+  { raw }: Pick<EtlDependencies, 'raw'>,
+  runId: string,
+  documents: readonly EtlDocument[],
+): Promise<StoredEntry[]> {
+  if (documents.length === 0) return [];
+  const existing = await raw.findStates(documents.map((document) => document.id));
+  const { inserts, updates, entries } = planDocumentWrites(documents, existing);
+  await raw.write(runId, { inserts, updates });
+  return entries;
+}
+
+/** Every entry the run's batches (0 = the source documents) listed as stored. */
+export async function readStoredEntries(
+  { storage }: Pick<EtlDependencies, 'storage'>,
+  runId: string,
+  batchCount: number,
+): Promise<StoredEntry[]> {
+  const entries: StoredEntry[] = [];
+  for (let index = 0; index <= batchCount; index++) {
+    const batch = (await storage.getJson(etlKeys.batchStored(runId, index))) as
+      StoredEntry[] | undefined;
+    entries.push(...(batch ?? []));
+  }
+  return entries;
+}
