@@ -69,6 +69,12 @@ export const environmentSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  // A managed server (Temporal Cloud): an API key, or an mTLS client certificate and key (PEM
+  // files). TLS is on whenever either is set; TEMPORAL_TLS=true turns it on for server TLS alone.
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS: booleanFlag.optional(),
   // Optional payload encryption (AES-256-GCM). Either one key (PAYLOAD_ENCRYPTION_KEY, named by
   // PAYLOAD_ENCRYPTION_KEY_ID) or a key ring for rotation (PAYLOAD_ENCRYPTION_KEYS, `id:base64`
   // entries, oldest first; PAYLOAD_ENCRYPTION_KEY_ID picks the sealing key, else the last one).
@@ -372,6 +378,13 @@ export interface Config {
     readonly port: number;
     readonly uiPort: number;
     readonly uiUrl: string;
+    /** Temporal Cloud API key (sent as a bearer token over TLS). */
+    readonly apiKey: string | undefined;
+    /** mTLS client certificate and key files (PEM), for namespaces that use certificates. */
+    readonly tlsCertificatePath: string | undefined;
+    readonly tlsKeyPath: string | undefined;
+    /** Whether the connection uses TLS: with an API key or a certificate, or TEMPORAL_TLS. */
+    readonly tls: boolean;
     /** When set, payloads are encrypted before they reach the server. */
     readonly encryption: PayloadEncryptionConfig | undefined;
   };
@@ -549,10 +562,16 @@ export function loadConfig(
     'OPIK_API_KEY',
     'PAYLOAD_ENCRYPTION_KEY',
     'S3_SECRET_ACCESS_KEY',
+    'TEMPORAL_API_KEY',
   ] as const)
     registerSecret(name, env[name]);
   for (const entry of env.PAYLOAD_ENCRYPTION_KEYS ?? [])
     registerSecret(`PAYLOAD_ENCRYPTION_KEYS (${entry.id})`, entry.key);
+  if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    throw new ConfigError([
+      'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both (an mTLS client certificate and its key) or neither',
+    ]);
+  }
   if (!isLoopbackHost(env.SERVE_HOST) && !env.API_TOKEN) {
     throw new ConfigError([
       `API_TOKEN: required when SERVE_HOST is not a loopback address (got SERVE_HOST=${JSON.stringify(env.SERVE_HOST)})`,
@@ -577,6 +596,12 @@ export function loadConfig(
         /\/$/,
         '',
       ),
+      apiKey: env.TEMPORAL_API_KEY,
+      tlsCertificatePath: env.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,
+      tls:
+        env.TEMPORAL_TLS ??
+        (env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_TLS_CERT_PATH !== undefined),
       encryption: payloadEncryption(env),
     },
     mongodb: {

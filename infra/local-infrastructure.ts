@@ -21,6 +21,7 @@ import {
   type ProcessLayout,
 } from './managed-process.js';
 import { resolveTool, type ProgressReporter } from './tool-installer.js';
+import { temporalConnectionOptions } from '../integrations/temporal/connection-options.js';
 
 export const SERVICE_NAMES = ['temporal', 'mongodb', 's3'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -88,7 +89,7 @@ const PROBE_TIMEOUT_MS = 3_000;
 
 async function checkTemporal(config: Config): Promise<void> {
   const connection = await Connection.connect({
-    address: config.temporal.address,
+    ...temporalConnectionOptions(config.temporal),
     connectTimeout: PROBE_TIMEOUT_MS,
   });
   try {
@@ -139,7 +140,7 @@ const HEALTH_CHECKS: Record<ServiceName, (config: Config) => Promise<void>> = {
 
 /** Registers the custom search attributes the pipelines use; already-registered is fine. */
 export async function ensureSearchAttributes(config: Config): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   try {
     const existing = await connection.operatorService.listSearchAttributes({
       namespace: config.temporal.namespace,

@@ -36,11 +36,14 @@ const planning = proxyActivities<Pick<EtlActivities, 'prepareEtlRun' | 'finishEt
 });
 
 // A crawl batch heartbeats at least every 5 s; a dead worker is noticed within the heartbeat
-// timeout and the retry resumes from the last heartbeat's details.
+// timeout and the retry resumes from the last heartbeat's details. Batches go through the task
+// queue, never eagerly to the worker running the workflow: eager dispatch (on in the embedded
+// server) would put every batch of a run on that one worker however many workers poll.
 const crawling = proxyActivities<Pick<EtlActivities, 'crawlEtlBatch'>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   retry,
+  allowEagerDispatch: false,
 });
 
 const scoring = proxyActivities<

@@ -4,10 +4,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../config/environment.js';
+import { temporalConnectionOptions } from './connection-options.js';
 import { createDataConverter } from './data-converter.js';
 
 export async function connectTemporalClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   return new Client({
     connection,
     namespace: config.temporal.namespace,
@@ -16,5 +17,5 @@ export async function connectTemporalClient(config: Config): Promise<Client> {
 }
 
 export function connectWorkerConnection(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.temporal.address });
+  return NativeConnection.connect(temporalConnectionOptions(config.temporal));
 }

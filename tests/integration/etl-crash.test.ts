@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
@@ -14,27 +13,16 @@ import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { startTestSite, type TestSite } from '../support/etl-test-site.js';
-import { repositoryRoot, testConfig, uniqueName } from '../support/test-environment.js';
+import { testConfig, uniqueName } from '../support/test-environment.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repositoryRoot, 'tests/support/etl-worker-process.ts'),
-      taskQueue,
-    ],
-    { cwd: repositoryRoot, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+async function startEtlWorker(taskQueue: string): Promise<ChildProcess> {
+  const worker = await startWorkerProcess('offline', process.env, {
+    taskQueue,
+    crawlRetryBackoffMs: 100,
+    readyTimeoutMs: 180_000,
   });
+  return worker.child;
 }
 
 describe('etl survives a SIGKILLed worker', () => {
@@ -74,7 +62,7 @@ describe('etl survives a SIGKILLed worker', () => {
     const importRunId = uniqueName('import-crash');
     await storage.putJson(runManifestKey('import', importRunId), { documentIds: [id] });
 
-    workers.push(await startWorkerProcess(taskQueue));
+    workers.push(await startEtlWorker(taskQueue));
     const handle = await startPipeline(client, 'etl', {
       input: {
         source: { kind: 'import', runId: importRunId },
@@ -93,7 +81,7 @@ describe('etl survives a SIGKILLed worker', () => {
     const progressAtKill = await handle.query<EtlProgress>('progress');
     assert.ok(progressAtKill.crawl.pending > 0, 'killed mid-crawl');
     workers[0]!.kill('SIGKILL');
-    workers.push(await startWorkerProcess(taskQueue));
+    workers.push(await startEtlWorker(taskQueue));
 
     const result = (await handle.result()) as EtlResult;
     assert.equal(result.uniqueLinks, 30);

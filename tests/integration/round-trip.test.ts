@@ -1,36 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import { TASK_QUEUES } from '../../domain/names.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import type { RoundTripResult } from '../../domain/round-trip.js';
+import { useOfflineWorker, withOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
 
 describe('round-trip workflow on the real servers', () => {
   const config = testConfig();
   const taskQueue = uniqueName('round-trip');
-  let worker: RunningWorker;
-  let client: Client;
-
-  before(async () => {
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
-  });
-  after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
-  });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   it('writes and reads S3 and MongoDB, and shows as Completed in the Temporal UI', async () => {
     const message = `round trip ${Date.now()} — ünïcode`;
-    const handle = await startPipeline(client, 'round-trip', {
+    const handle = await startPipeline(harness.client, 'round-trip', {
       input: { message },
       taskQueue,
       trigger: 'test',
@@ -39,7 +27,7 @@ describe('round-trip workflow on the real servers', () => {
     assert.equal(result.objectText, message);
     assert.equal(result.documentText, message);
     assert.equal(result.matches, true);
-    await recordHistoryForReplay(client, handle.workflowId, 'round-trip');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'round-trip');
 
     // The stores really hold it, independently of the workflow.
     const storage = createObjectStorage(config.s3);
@@ -86,7 +74,10 @@ describe('round-trip workflow on the real servers', () => {
   });
 
   it('fails an invalid input with a non-retryable ValidationError naming the field', async () => {
-    const handle = await startPipeline(client, 'round-trip', { input: { message: 7 }, taskQueue });
+    const handle = await startPipeline(harness.client, 'round-trip', {
+      input: { message: 7 },
+      taskQueue,
+    });
     await assert.rejects(handle.result(), (error: unknown) => {
       assert.ok(error instanceof WorkflowFailedError);
       assert.ok(error.cause instanceof ApplicationFailure);
@@ -95,34 +86,33 @@ describe('round-trip workflow on the real servers', () => {
       assert.match(error.cause.message, /message: .*expected string/);
       return true;
     });
-    await recordHistoryForReplay(client, handle.workflowId, 'round-trip-invalid-input');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'round-trip-invalid-input');
   });
 
   it('the CLI runs it with --wait --json and prints the result as the last line', async () => {
     // The CLI targets the shared offline queue, so serve it for this test.
-    const sharedWorker = await createOfflineWorker(config, { taskQueue: TASK_QUEUES.offline });
-    const running = sharedWorker.run();
-    try {
-      const result = await runCli([
-        'run',
-        'round-trip',
-        '--input',
-        '{"message":"from the CLI"}',
-        '--wait',
-        '--json',
-      ]);
-      assert.equal(result.code, 0, result.stderr);
-      const output = lastJsonLine(result.stdout) as RoundTripResult;
-      assert.equal(output.objectText, 'from the CLI');
-      assert.equal(output.matches, true);
-      assert.match(
-        result.stderr,
-        /Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/round-trip-/,
-      );
-    } finally {
-      await sharedWorker.shutdown();
-      await running;
-    }
+    await withOfflineWorker(
+      () => config,
+      async () => {
+        const result = await runCli([
+          'run',
+          'round-trip',
+          '--input',
+          '{"message":"from the CLI"}',
+          '--wait',
+          '--json',
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        const output = lastJsonLine(result.stdout) as RoundTripResult;
+        assert.equal(output.objectText, 'from the CLI');
+        assert.equal(output.matches, true);
+        assert.match(
+          result.stderr,
+          /Temporal UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/round-trip-/,
+        );
+      },
+      { taskQueue: TASK_QUEUES.offline },
+    );
   });
 
   it('the CLI lists the valid pipelines for an unknown one, and rejects bad JSON', async () => {

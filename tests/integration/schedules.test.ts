@@ -13,8 +13,7 @@ import {
 } from '../../clients/schedules.js';
 import { connectClient } from '../../clients/temporal-client.js';
 import type { RoundTripResult } from '../../domain/round-trip.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
+import { useOfflineWorker, withOfflineWorker } from '../support/offline-worker-harness.js';
 import {
   lastJsonLine,
   repositoryRoot,
@@ -29,8 +28,9 @@ describe('Temporal Schedules from a schedules file', () => {
   const scheduleId = uniqueName('health');
   const directory = mkdtempSync(path.join(os.tmpdir(), 'second-brain-schedules-'));
   const file = path.join(directory, 'schedules.json');
+  // The schedules' runs need a worker on their task queue; the test's own client outlives it.
+  useOfflineWorker({ config: () => config, taskQueue });
   let client: Client;
-  let worker: RunningWorker;
 
   const writeFile = (cron: string) =>
     writeFileSync(
@@ -50,15 +50,12 @@ describe('Temporal Schedules from a schedules file', () => {
 
   before(async () => {
     client = await connectClient(config);
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
   });
   after(async () => {
     await client.schedule
       .getHandle(scheduleId)
       .delete()
       .catch(() => undefined);
-    await worker.shutdown();
     await client.connection.close();
     rmSync(directory, { recursive: true, force: true });
   });
@@ -150,41 +147,40 @@ describe('Temporal Schedules from a schedules file', () => {
       NOTION_TOKEN: undefined,
       NOTION_DATABASE_IDS: undefined,
     });
-    const refreshWorker = await createOfflineWorker(isolated, { taskQueue: refreshQueue });
-    const running = refreshWorker.run();
-    try {
-      assert.deepEqual(
-        await applySchedules(client, [
-          { ...shipped, id: refreshScheduleId, taskQueue: refreshQueue },
-        ]),
-        [{ id: refreshScheduleId, outcome: 'created' }],
-      );
-      const schedule = client.schedule.getHandle(refreshScheduleId);
-      await schedule.trigger();
-      let workflowId: string | undefined;
-      for (let attempt = 0; attempt < 50 && !workflowId; attempt++) {
-        workflowId = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow
-          .workflowId;
-        if (!workflowId) await delay(200);
-      }
-      assert.ok(workflowId, 'the schedule took no action');
-      const handle = client.workflow.getHandle(workflowId);
-      const result = (await handle.result()) as { stages: { stage: string; status: string }[] };
-      assert.deepEqual(
-        result.stages.map((stage) => [stage.stage, stage.status]),
-        [
-          ['collect', 'skipped'],
-          ['etl', 'completed'],
-          ['rag', 'completed'],
-        ],
-      );
-      const described = await handle.describe();
-      assert.equal(described.type, 'refreshKnowledgeBase');
-      assert.deepEqual(described.searchAttributes.Trigger, ['schedule']);
-      await schedule.delete();
-    } finally {
-      await refreshWorker.shutdown();
-      await running;
-    }
+    await withOfflineWorker(
+      () => isolated,
+      async () => {
+        assert.deepEqual(
+          await applySchedules(client, [
+            { ...shipped, id: refreshScheduleId, taskQueue: refreshQueue },
+          ]),
+          [{ id: refreshScheduleId, outcome: 'created' }],
+        );
+        const schedule = client.schedule.getHandle(refreshScheduleId);
+        await schedule.trigger();
+        let workflowId: string | undefined;
+        for (let attempt = 0; attempt < 50 && !workflowId; attempt++) {
+          workflowId = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow
+            .workflowId;
+          if (!workflowId) await delay(200);
+        }
+        assert.ok(workflowId, 'the schedule took no action');
+        const handle = client.workflow.getHandle(workflowId);
+        const result = (await handle.result()) as { stages: { stage: string; status: string }[] };
+        assert.deepEqual(
+          result.stages.map((stage) => [stage.stage, stage.status]),
+          [
+            ['collect', 'skipped'],
+            ['etl', 'completed'],
+            ['rag', 'completed'],
+          ],
+        );
+        const described = await handle.describe();
+        assert.equal(described.type, 'refreshKnowledgeBase');
+        assert.deepEqual(described.searchAttributes.Trigger, ['schedule']);
+        await schedule.delete();
+      },
+      { taskQueue: refreshQueue },
+    );
   });
 });
