@@ -17,8 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Logger } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAgentActivities } from '../../activities/agent/index.js';
 import type { AgentSettings } from '../../activities/agent/index.js';
 import type { AnswerKind } from '../../domain/agent.js';
@@ -27,7 +25,6 @@ import {
   scoreAnswer,
   summarizeScores,
   type AnswerScore,
-  type AnswerSummary,
 } from '../../domain/answering/answer-metrics.js';
 import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
@@ -43,7 +40,7 @@ import {
   type Retriever,
 } from '../../integrations/search/retriever.js';
 import { startTestInfrastructure } from '../../tests/support/test-infrastructure.js';
-import { runAgentTurn, type AgentLoopActivities } from '../../workflows/agent-loop.js';
+import { runAgentTurn } from '../../workflows/agent-loop.js';
 import { ensurePostgresDocs, indexCorpus, loadPages, selectPages } from './corpus.js';
 import {
   createBenchModel,
@@ -53,6 +50,9 @@ import {
   type ModelName,
 } from './models.js';
 import { loadQuestions, type BenchmarkQuestion } from './questions.js';
+
+import { inActivityContext } from './activity-context.js';
+import { percentile, table, type RunSummary } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,12 +69,6 @@ const { values } = parseArgs({
 
 function say(message: string): void {
   process.stderr.write(`[bench answers] ${message}\n`);
-}
-
-function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** N questions with answerable and unanswerable ones in the file's proportion (at least one each). */
@@ -104,65 +98,6 @@ interface QuestionResult {
   completionTokens: number;
   notes: string[];
   warnings: string[];
-}
-
-interface RunSummary extends AnswerSummary {
-  model: ModelName;
-  description: string;
-  mode: ResolvedAgentMode;
-  /** Of answered questions: written by the model, quotes of the passages. */
-  modelAnswers: number;
-  extractiveAnswers: number;
-  modelShare: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p50FirstTokenMs: number | null;
-  p50RetrievalMs: number | null;
-  p50GenerationMs: number | null;
-  /** Mean of the per-question times, to say where the time goes. */
-  meanRetrievalMs: number;
-  meanGenerationMs: number;
-  meanPromptTokens: number;
-  meanCompletionTokens: number;
-}
-
-function quietLogger(warnings: string[]): Logger {
-  const ignore = () => undefined;
-  const collect = (message: string, meta?: Record<string, unknown>) =>
-    warnings.push(`${message}${typeof meta?.reason === 'string' ? `: ${meta.reason}` : ''}`);
-  return {
-    log: (level, message, meta) => {
-      if (level === 'WARN' || level === 'ERROR') collect(message, meta);
-    },
-    trace: ignore,
-    debug: ignore,
-    info: ignore,
-    warn: collect,
-    error: collect,
-  };
-}
-
-/** Each activity run inside a mock activity context, as a worker would run it. */
-function inActivityContext(
-  activities: ReturnType<typeof createAgentActivities>,
-  warnings: string[],
-): AgentLoopActivities {
-  const environment = new MockActivityEnvironment(
-    { attempt: 1 },
-    { logger: quietLogger(warnings) },
-  );
-  const wrap =
-    <I, O>(activity: (input: I) => Promise<O>) =>
-    (input: I): Promise<O> =>
-      environment.run<[I], O, (input: I) => Promise<O>>(activity, input);
-  return {
-    agentPrepareTurn: wrap(activities.agentPrepareTurn),
-    agentGroundedAnswer: wrap(activities.agentGroundedAnswer),
-    agentModelStep: wrap(activities.agentModelStep),
-    agentToolStep: wrap(activities.agentToolStep),
-    agentExtractiveAnswer: wrap(activities.agentExtractiveAnswer),
-    agentFinishTurn: wrap(activities.agentFinishTurn),
-  };
 }
 
 async function runQuestions(
@@ -314,19 +249,6 @@ async function runQuestions(
   return { summary, results };
 }
 
-function table(summaries: RunSummary[]): string {
-  const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
-  const seconds = (value: number | null) => (value === null ? 'n/a' : (value / 1000).toFixed(1));
-  return [
-    '| Model | Mode | Answered | Grounded | Citation precision | Declined when unanswerable | p50 (s) | p95 (s) | p50 first token (s) | Written by the model / quotes | Retrieval, mean (ms) | Generation, mean (s) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...summaries.map(
-      (row) =>
-        `| ${row.model} | ${row.mode} | ${percent(row.answeredRate)} | ${percent(row.groundedRate)} | ${percent(row.citationPrecision)} | ${percent(row.declinedWhenUnanswerable)} | ${seconds(row.p50Ms)} | ${seconds(row.p95Ms)} | ${seconds(row.p50FirstTokenMs)} | ${row.modelAnswers} / ${row.extractiveAnswers} | ${row.meanRetrievalMs} | ${seconds(row.meanGenerationMs)} |`,
-    ),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
   const modelNames = values.models.split(',').map((name) => name.trim()) as ModelName[];
   for (const name of modelNames)
@@ -420,7 +342,7 @@ async function main(): Promise<void> {
           });
           runs.push(run);
           summaries.push(run.summary);
-          say(table([run.summary]).split('\n').at(-1)!);
+          say(table([run.summary]).split('\n').at(-1) ?? '');
           write();
         }
       } finally {

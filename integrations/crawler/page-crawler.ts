@@ -4,141 +4,30 @@
 // otherwise crawl nothing. Results are streamed to `onOutcome` as they come, so the caller can
 // store each page at once and heartbeat its progress.
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
-import type { CrawlFailureReason } from '../../domain/crawl-failure.js';
 import type { PageValidators } from '../../domain/page-validators.js';
 import { decodeHtml } from './content-extraction.js';
+import { leaseExtractionWorker, type ExtractionWorker } from './extraction-worker.js';
 import {
-  ExtractionTimeoutError,
-  leaseExtractionWorker,
-  type ExtractionWorker,
-} from './extraction-worker.js';
+  classifyCrawlError,
+  CRAWLER_USER_AGENT,
+  isPermanentCrawlFailure,
+  PageTooLargeError,
+  type CrawlOutcome,
+  type CrawlSettings,
+  type CrawlTarget,
+} from './crawl-outcome.js';
+import { capDecodedBody } from './decoded-body-cap.js';
 import { createGuardedAgents } from './guarded-agent.js';
 import { HostLimiter } from './host-limiter.js';
-import { fetchRobotsTxt, type RobotsRules } from './robots-txt.js';
+import { applyRobotsTxt } from './robots-admission.js';
 import { assertUrlAllowed, ForbiddenUrlError } from './ssrf-guard.js';
 import { extractPdfText } from './pdf-text.js';
 
-/** How the crawler names itself (to servers and to robots.txt rules). */
-export const CRAWLER_USER_AGENT = 'Mozilla/5.0 (compatible; SecondBrainCrawler/1.0)';
-
-export interface CrawlSettings {
-  maxConcurrency: number;
-  perHostConcurrency: number;
-  timeoutSecs: number;
-  /** Retries after the first attempt, for 5xx, timeouts and network errors. */
-  maxRetries: number;
-  maxPageBytes: number;
-  maxRedirects: number;
-  respectRobotsTxt: boolean;
-  /** `host` or `host:port` entries that may resolve to loopback or private addresses. */
-  allowedHosts: string[];
-  /** Time budget of one page's DOM extraction (default 20 s). */
-  extractionTimeoutSecs?: number;
-  /** First retry delay; doubles on each further retry (capped at 30 s). */
-  retryBackoffMs?: number;
-}
-
-export interface CrawlTarget {
-  /** The caller's key for this URL (the document id). */
-  key: string;
-  url: string;
-  /** The stored version's validators: sent as a conditional request, or compared with the body. */
-  validators?: PageValidators;
-}
-
-export type { CrawlFailureReason };
-
-export interface CrawledPage {
-  kind: 'page';
-  key: string;
-  url: string;
-  /** The URL after redirects. */
-  finalUrl: string;
-  statusCode: number;
-  contentType: string;
-  title: string;
-  metaTags: Record<string, string | null>;
-  links: string[];
-  markdown: string;
-  /** What identifies this version of the page for the next crawl. */
-  validators: PageValidators;
-  attempts: number;
-}
-
-/** The page is the version the target's validators describe: nothing was extracted. */
-export interface CrawlUnchanged {
-  kind: 'unchanged';
-  key: string;
-  url: string;
-  /** 304 (the server said so) or 200 (same body hash). */
-  statusCode: number;
-  attempts: number;
-}
-
-export interface CrawlFailure {
-  kind: 'failure';
-  key: string;
-  url: string;
-  reason: CrawlFailureReason;
-  message: string;
-  attempts: number;
-  statusCode?: number;
-}
-
-export type CrawlOutcome = CrawledPage | CrawlUnchanged | CrawlFailure;
-
-class PageTooLargeError extends Error {
-  constructor(url: string, limit: number) {
-    super(`${url} is larger than the ${limit}-byte page limit`);
-    this.name = 'PageTooLargeError';
-  }
-}
-
-const PERMANENT_REASONS = new Set<CrawlFailureReason>([
-  'not-found',
-  'http-error',
-  'too-many-redirects',
-  'too-large',
-  'unsupported-content-type',
-  'forbidden-address',
-  'robots-txt',
-  'extraction-error',
-]);
-
-/** Maps whatever the HTTP stack threw to a failure reason. */
-export function classifyCrawlError(error: unknown): CrawlFailureReason {
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (
-    error instanceof ForbiddenUrlError ||
-    code === 'ERR_SSRF_FORBIDDEN' ||
-    /Refused to fetch/.test(message)
-  )
-    return 'forbidden-address';
-  if (
-    name === 'MaxRedirectsError' ||
-    code === 'ERR_TOO_MANY_REDIRECTS' ||
-    /Redirected \d+ times/.test(message)
-  )
-    return 'too-many-redirects';
-  if (error instanceof PageTooLargeError || /page limit/.test(message)) return 'too-large';
-  if (/served Content-Type/.test(message)) return 'unsupported-content-type';
-  if (error instanceof ExtractionTimeoutError) return 'extraction-error';
-  if (/timed? ?out|ETIMEDOUT|TimeoutError/i.test(`${name} ${message}`)) return 'timeout';
-  if (/^5\d\d - /.test(message)) return 'server-error';
-  return 'network-error';
-}
-
-export function isPermanentCrawlFailure(reason: CrawlFailureReason): boolean {
-  return PERMANENT_REASONS.has(reason);
-}
+export * from './crawl-outcome.js';
 
 const quietLog = new Log({ level: LogLevel.OFF, prefix: 'HttpCrawler' });
 
@@ -218,92 +107,6 @@ export async function crawlPages(
       message: `${target.url} finished without a result`,
       attempts: 0,
     });
-}
-
-/**
- * Fetches robots.txt once per origin (through the guarded agents, capped and timed like a
- * page), records the disallowed targets as `robots-txt` failures and returns the others.
- */
-async function applyRobotsTxt(
-  targets: CrawlTarget[],
-  settings: CrawlSettings,
-  agents: ReturnType<typeof createGuardedAgents>,
-  emit: (outcome: CrawlOutcome) => Promise<void>,
-): Promise<CrawlTarget[]> {
-  const origins = [...new Set(targets.map((target) => new URL(target.url).origin))];
-  const rules = new Map<string, RobotsRules>();
-  let next = 0;
-  const fetchNext = async (): Promise<void> => {
-    for (let index = next++; index < origins.length; index = next++) {
-      const origin = origins[index]!;
-      rules.set(
-        origin,
-        await fetchRobotsTxt(origin, {
-          agents,
-          timeoutMs: settings.timeoutSecs * 1000,
-          maxRedirects: settings.maxRedirects,
-          userAgent: CRAWLER_USER_AGENT,
-        }),
-      );
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(settings.maxConcurrency, origins.length) }, fetchNext),
-  );
-  const allowed: CrawlTarget[] = [];
-  for (const target of targets) {
-    if (rules.get(new URL(target.url).origin)?.isAllowed(target.url) ?? true) {
-      allowed.push(target);
-      continue;
-    }
-    await emit({
-      kind: 'failure',
-      key: target.key,
-      url: target.url,
-      reason: 'robots-txt',
-      message: `Skipped ${target.url}: disallowed by robots.txt`,
-      attempts: 0,
-    });
-  }
-  return allowed;
-}
-
-/**
- * A stream that passes the decoded body through and fails as soon as more than `limit` bytes
- * came out of the decompressor: a small gzip body can inflate to hundreds of megabytes, and
- * got's download progress counts the compressed bytes only.
- */
-function capDecodedBody(response: IncomingMessage, url: string, limit: number): IncomingMessage {
-  let total = 0;
-  const capped = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      total += chunk.length;
-      if (total > limit) {
-        response.destroy();
-        callback(new PageTooLargeError(url, limit));
-        return;
-      }
-      callback(null, chunk);
-    },
-  });
-  response.once('error', (error) => capped.destroy(error));
-  response.pipe(capped);
-  // crawlee reads these from the response it is given.
-  for (const property of [
-    'statusCode',
-    'statusMessage',
-    'headers',
-    'rawHeaders',
-    'httpVersion',
-    'url',
-    'request',
-    'complete',
-  ] as const)
-    Object.defineProperty(capped, property, {
-      get: () => (response as unknown as Record<string, unknown>)[property],
-      configurable: true,
-    });
-  return capped as unknown as IncomingMessage;
 }
 
 async function runCrawler(

@@ -4,8 +4,7 @@
 // every vector. The serving pointer stays in MongoDB (`rag_index_state`): the activation step
 // publishes the new version's table first and then switches the pointer, so a reader only ever
 // opens a complete table, and the switch is the same single-document compare-and-swap as before.
-import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import type * as lancedb from '@lancedb/lancedb';
 import type { Db } from 'mongodb';
 import { SecondBrainError } from '../../domain/errors.js';
 import { RRF_K, reciprocalRankFusion } from '../../domain/ranking/reciprocal-rank-fusion.js';
@@ -16,13 +15,7 @@ import {
   expandParents,
   type QueryEmbeddings,
 } from './local-search-index.js';
-import {
-  indexedText,
-  ragCollection,
-  readServingState,
-  type RagChunkRecord,
-  type RagServingState,
-} from './rag-records.js';
+import { readServingState, type RagServingState } from './rag-records.js';
 import {
   DEFAULT_SEARCH_K,
   type SearchIndex,
@@ -30,229 +23,16 @@ import {
   type SearchResult,
 } from './search-index.js';
 
-/** Where the tables live and how to reach them. */
-export interface LanceDbLocation {
-  /** A directory (`.data/lancedb`) or an object-store URI (`s3://bucket/prefix`). */
-  uri: string;
-  /** LanceDB object-store options, e.g. the S3 endpoint and credentials. */
-  storageOptions?: Record<string, string>;
-}
+import type { LanceDbLocation, LanceDbQueryTuning } from './lancedb-tables.js';
+import {
+  LANCEDB_DEFAULT_TUNING,
+  headingKey,
+  lanceDbTableName,
+  connectLanceDb,
+  databaseLocation,
+} from './lancedb-tables.js';
 
-/** Query-time knobs of the vector index (defaults measured by bench/search-scale). */
-export interface LanceDbQueryTuning {
-  /** IVF partitions probed per query. */
-  nprobes?: number;
-  /** Candidates taken from each list before reciprocal rank fusion (as the local ranker). */
-  candidates?: number;
-}
-
-export const LANCEDB_DEFAULT_TUNING = { nprobes: 20, candidates: 50 } as const;
-
-/** Below this many rows a flat scan is exact and fast, and IVF has too little to train on. */
-export const LANCEDB_VECTOR_INDEX_MIN_ROWS = 10_000;
-
-/** One row of a version's table: what search returns plus the indexed text and its vector. */
-export interface LanceDbChunkRow {
-  chunkId: string;
-  documentId: string;
-  url: string;
-  title: string;
-  text: string;
-  context: string;
-  /** JSON array of the heading titles (returned as is). */
-  headingPath: string;
-  /** Lowercased heading titles, each followed by a separator, for prefix filters. */
-  headingKey: string;
-  parentId: string;
-  indexedText: string;
-  vector: Float32Array;
-}
-
-const HEADING_SEPARATOR = '\u001f';
-
-export function headingKey(headingPath: readonly string[]): string {
-  return headingPath.map((title) => `${title.toLowerCase()}${HEADING_SEPARATOR}`).join('');
-}
-
-export function lanceDbChunkRow(record: RagChunkRecord): LanceDbChunkRow {
-  return {
-    chunkId: record.chunkId,
-    documentId: record.documentId,
-    url: record.url,
-    title: record.title,
-    text: record.text,
-    context: record.context,
-    headingPath: JSON.stringify(record.headingPath),
-    headingKey: headingKey(record.headingPath),
-    parentId: record.parentId ?? '',
-    // The analyzer's terms, not the raw text: LanceDB tokenizes on whitespace only, so BM25
-    // here sees exactly the terms the local ranker's BM25 sees (one analyzer for both).
-    indexedText: textTerms(indexedText(record)).join(' '),
-    vector: Float32Array.from(record.embedding),
-  };
-}
-
-/** Table names may hold letters, digits, `_`, `-` and `.`; versions are ids of that kind. */
-export function lanceDbTableName(indexVersion: string): string {
-  return `rag_${indexVersion.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-}
-
-const STRING_COLUMNS = [
-  'chunkId',
-  'documentId',
-  'url',
-  'title',
-  'text',
-  'context',
-  'headingPath',
-  'headingKey',
-  'parentId',
-  'indexedText',
-] as const;
-
-function checkDimensions(rows: readonly LanceDbChunkRow[], dimensions: number): void {
-  for (const row of rows) {
-    if (row.vector.length !== dimensions) {
-      throw new SecondBrainError(
-        'validation',
-        `Chunk ${row.chunkId} has ${row.vector.length} dimensions, the index ${dimensions}`,
-      );
-    }
-  }
-}
-
-function tableSchema(dimensions: number): Schema {
-  return new Schema([
-    ...STRING_COLUMNS.map((name) => new Field(name, new Utf8(), false)),
-    new Field(
-      'vector',
-      new FixedSizeList(dimensions, new Field('item', new Float32(), true)),
-      false,
-    ),
-  ]);
-}
-
-export async function connectLanceDb(location: LanceDbLocation): Promise<lancedb.Connection> {
-  return lancedb.connect(location.uri, { storageOptions: location.storageOptions });
-}
-
-/**
- * The tables of one MongoDB database: a folder (or S3 prefix) named after it, so two
- * deployments (or test runs) sharing a data directory never see, or drop, each other's tables.
- */
-export function databaseLocation(location: LanceDbLocation, db: Db): LanceDbLocation {
-  return { ...location, uri: `${location.uri.replace(/\/+$/, '')}/${db.databaseName}` };
-}
-
-/**
- * Writes one index version's table and its indexes. Idempotent: a retried activation replaces
- * whatever a failed attempt left, and the serving pointer is switched only after this returns.
- */
-export async function publishLanceDbTable(
-  connection: lancedb.Connection,
-  indexVersion: string,
-  dimensions: number,
-  batches: AsyncIterable<readonly LanceDbChunkRow[]> | Iterable<readonly LanceDbChunkRow[]>,
-  onProgress?: (rows: number) => void,
-): Promise<{ rows: number; vectorIndex: boolean }> {
-  const name = lanceDbTableName(indexVersion);
-  const table = await connection.createEmptyTable(name, tableSchema(dimensions), {
-    mode: 'overwrite',
-  });
-  let rows = 0;
-  for await (const batch of batches) {
-    if (batch.length === 0) continue;
-    checkDimensions(batch, dimensions);
-    await table.add(batch as unknown as Array<Record<string, unknown>>);
-    rows += batch.length;
-    onProgress?.(rows);
-  }
-  const vectorIndex = rows >= LANCEDB_VECTOR_INDEX_MIN_ROWS;
-  if (vectorIndex) {
-    await table.createIndex('vector', {
-      // IVF_FLAT, not IVF_PQ: on this project's 2-core machines IVF_PQ took 26 minutes to train
-      // at 100k rows (its product quantizer), IVF_FLAT 27 s, and IVF_FLAT needs no refine step
-      // since the probed partitions hold full vectors. About 4,096 rows per partition.
-      config: lancedb.Index.ivfFlat({
-        distanceType: 'cosine',
-        numPartitions: Math.max(1, Math.round(rows / 4_096)),
-      }),
-    });
-  }
-  await table.createIndex('indexedText', {
-    // The text is already analyzed (textTerms): split on whitespace, nothing else.
-    config: lancedb.Index.fts({
-      baseTokenizer: 'whitespace',
-      lowercase: false,
-      stem: false,
-      removeStopWords: false,
-      asciiFolding: false,
-      withPosition: false,
-    }),
-  });
-  if (rows > 0) await table.createIndex('documentId', { config: lancedb.Index.btree() });
-  table.close();
-  return { rows, vectorIndex };
-}
-
-/** Drops every version table except `keep`. */
-export async function dropOtherLanceDbTables(
-  connection: lancedb.Connection,
-  keep: string,
-): Promise<number> {
-  const keepName = lanceDbTableName(keep);
-  let dropped = 0;
-  for (const name of await connection.tableNames()) {
-    if (!name.startsWith('rag_') || name === keepName) continue;
-    await connection.dropTable(name);
-    dropped++;
-  }
-  return dropped;
-}
-
-/** Publishes the serving-to-be version's chunks from MongoDB (the activation step calls it). */
-export interface SearchTablePublisher {
-  publish(
-    db: Db,
-    indexVersion: string,
-    dimensions: number,
-    onProgress?: (rows: number) => void,
-  ): Promise<void>;
-  /** After the switch: removes the tables of other versions. */
-  retire(db: Db, keepVersion: string): Promise<void>;
-}
-
-export function lanceDbTablePublisher(location: LanceDbLocation): SearchTablePublisher {
-  const connections = new Map<string, Promise<lancedb.Connection>>();
-  const connect = (db: Db) => {
-    let connection = connections.get(db.databaseName);
-    if (!connection) {
-      connection = connectLanceDb(databaseLocation(location, db));
-      connections.set(db.databaseName, connection);
-    }
-    return connection;
-  };
-  return {
-    async publish(db, indexVersion, dimensions, onProgress) {
-      async function* batches(): AsyncGenerator<LanceDbChunkRow[]> {
-        let batch: LanceDbChunkRow[] = [];
-        const cursor = ragCollection(db).find({ indexVersion, kind: 'chunk' }).sort({ _id: 1 });
-        for await (const record of cursor) {
-          batch.push(lanceDbChunkRow(record as RagChunkRecord));
-          if (batch.length === 10_000) {
-            yield batch;
-            batch = [];
-          }
-        }
-        yield batch;
-      }
-      await publishLanceDbTable(await connect(db), indexVersion, dimensions, batches(), onProgress);
-    },
-    async retire(db, keepVersion) {
-      await dropOtherLanceDbTables(await connect(db), keepVersion);
-    },
-  };
-}
+export * from './lancedb-tables.js';
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
