@@ -23,7 +23,7 @@ import {
   type SearchResult,
 } from './search-index.js';
 
-import type { LanceDbLocation, LanceDbQueryTuning } from './lancedb-tables.js';
+import type { LanceDbChunkRow, LanceDbLocation, LanceDbQueryTuning } from './lancedb-tables.js';
 import {
   LANCEDB_DEFAULT_TUNING,
   headingKey,
@@ -56,18 +56,11 @@ export function lanceDbFilter(filters: SearchFilters | undefined): string | unde
   return clauses.join(' AND ');
 }
 
-interface LanceDbHit {
-  chunkId: string;
-  documentId: string;
-  url: string;
-  title: string;
-  text: string;
-  context: string;
-  headingPath: string;
-  parentId: string;
+/** A row as a query returns it: the result columns, and the distance or score it ranked by. */
+type LanceDbHit = Omit<LanceDbChunkRow, 'headingKey' | 'indexedText' | 'vector'> & {
   _distance?: number;
   _score?: number;
-}
+};
 
 const RESULT_COLUMNS = [
   'chunkId',

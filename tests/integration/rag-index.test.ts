@@ -89,7 +89,9 @@ proof in the refrigerator develops flavour and makes the dough easier to score.`
 
 describe('ragIndex workflow and local search on the real servers', () => {
   const database = uniqueName('rag_test').replaceAll('-', '_');
-  const config = testConfig({ MONGODB_DATABASE: database });
+  // The worker publishes LanceDB tables at activation only when that is the configured backend;
+  // the in-memory index reads the same MongoDB records either way.
+  const config = testConfig({ MONGODB_DATABASE: database, RAG_SEARCH_BACKEND: 'lancedb' });
   const taskQueue = uniqueName('rag');
   let worker: RunningWorker;
   let client: Client;

@@ -78,7 +78,7 @@ describe('refreshKnowledgeBase on the time-skipping server (stand-in children)',
     });
   }
 
-  it('runs collect, ETL and RAG in order, the collect run feeding the ETL source', async () => {
+  it('runs collect, ETL and RAG in order, the ETL rechecking every document after the collection', async () => {
     const { activities, completed } = bookkeepingActivities({ notionConfigured: true });
     await withStubbedWorker(environment, activities, async (taskQueue) => {
       const handle = await refresh(taskQueue, { rag: { contextualMode: 'simple' } }, taskQueue);
@@ -93,7 +93,8 @@ describe('refreshKnowledgeBase on the time-skipping server (stand-in children)',
         ],
       );
       const [, etl, rag] = result.stages.map((stage) => stage.result as StandInResult);
-      assert.deepEqual(etl!.input.source, { kind: 'collect', runId: 'collect-run' });
+      // Every document, not only the collection's: a refresh rechecks each linked page.
+      assert.deepEqual(etl!.input.source, { kind: 'all' });
       assert.deepEqual(rag!.input, { contextualMode: 'simple' });
       assert.equal(result.refreshKey, taskQueue);
       assert.deepEqual([...completed.keys()].sort(), [
@@ -151,10 +152,7 @@ describe('refreshKnowledgeBase on the time-skipping server (stand-in children)',
           ['rag', 'completed'],
         ],
       );
-      assert.deepEqual((result.stages[1]!.result as StandInResult).input.source, {
-        kind: 'collect',
-        runId: 'collect-run',
-      });
+      assert.deepEqual((result.stages[1]!.result as StandInResult).input.source, { kind: 'all' });
     });
   });
 
