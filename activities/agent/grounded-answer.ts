@@ -144,6 +144,7 @@ export function createGroundedAnswer(context: AgentContext) {
           failure = `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`;
         const grounded = groundDraft(draft, prompt.passages, {
           forbidden: [GROUNDED_SYSTEM_PROMPT],
+          question: input.question,
         });
         const durationMs = Date.now() - started;
         result =

@@ -15,6 +15,12 @@ export interface GroundingOptions {
   maxSentences?: number;
   /** Texts a kept sentence must not echo (the prompt's own instructions). */
   forbidden?: string[];
+  /**
+   * The question answered. A sentence that only restates it ("ReaderLM-v2 is ReaderLM-v2.")
+   * shares every term with the passage that names the subject, so it passes the support check
+   * while telling the reader nothing: it must add at least MIN_NEW_TERMS terms of its own.
+   */
+  question?: string;
 }
 
 export interface GroundedSentence {
@@ -44,6 +50,8 @@ export function supportBy(sentence: string, passageTerms: Set<string>): number {
 const SUPPORT_WINDOW = 3;
 /** Term overlap above which a sentence repeats one already kept. */
 const REPEAT_OVERLAP = 0.8;
+/** Terms beyond the question's that a sentence must bring to count as an answer. */
+const MIN_NEW_TERMS = 2;
 
 /** A citation written after the full stop ("… table. [1]") belongs to the sentence before it. */
 export function markersBeforeStops(text: string): string {
@@ -86,6 +94,7 @@ export function groundDraft(
   const minSupport = options.minSupport ?? 0.65;
   const maxSentences = options.maxSentences ?? 4;
   const forbidden = (options.forbidden ?? []).map((text) => new Set(answerTerms(text)));
+  const questionTerms = new Set(answerTerms(options.question ?? ''));
   const indexed = passages.map((passage) => ({
     passage,
     places: placesOf(passage),
@@ -96,11 +105,13 @@ export function groundDraft(
   for (const raw of splitSentences(markersBeforeStops(draft))) {
     const text = plainSentence(raw.replace(MARKER, '')).replace(/\s+([.,;:!?])/g, '$1');
     const terms = new Set(answerTerms(text));
-    // A sentence cut off by the token limit ends without punctuation: it is not a claim. One
-    // that repeats a kept sentence, or the instructions, adds nothing.
+    // A sentence cut off by the token limit ends without punctuation: it is not a claim; a
+    // question is not an answer. One that repeats a kept sentence, the question or the
+    // instructions adds nothing.
     if (
-      !/[.!?)"'`]$/.test(text) ||
+      !/[.!)"'`]$/.test(text) ||
       terms.size < 2 ||
+      [...terms].filter((term) => !questionTerms.has(term)).length < MIN_NEW_TERMS ||
       kept.some((other) => overlap(terms, other.terms) >= REPEAT_OVERLAP) ||
       forbidden.some((instructions) => supportBy(text, instructions) >= 0.6)
     ) {

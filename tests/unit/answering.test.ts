@@ -47,6 +47,25 @@ describe('checking a draft against its passages', () => {
     assert.equal(result.dropped, 2, 'the invented claim and the cut-off sentence');
   });
 
+  it('drops a sentence that only restates the question, and a question', () => {
+    const question = 'What is continuous batching?';
+    for (const echo of [
+      'Continuous batching is continuous batching [1].',
+      'What is continuous batching?',
+      'Continuous batching is a batching [1].',
+    ])
+      assert.equal(groundDraft(echo, BATCHING, { question }).answer, '', echo);
+    // The same sentence with something to say is kept.
+    assert.match(
+      groundDraft(
+        'Continuous batching adds new requests to the running batch as soon as earlier sequences finish [1].',
+        BATCHING,
+        { question },
+      ).answer,
+      /^Continuous batching adds new requests.*\[1\]\.$/,
+    );
+  });
+
   it('never keeps a sentence that adds a negation its passage lacks', () => {
     assert.equal(groundDraft('Never feed your sourdough starter twice a day.', STARTER).answer, '');
     assert.equal(groundDraft("Don't feed your sourdough starter twice a day.", STARTER).answer, '');
