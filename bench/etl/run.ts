@@ -7,6 +7,12 @@
 //                                      [--batch-size 100] [--parallel-batches 1]
 //
 // Prints a Markdown table and writes bench/results/etl-<timestamp>.json.
+//
+// Fairness: every timed run is a first crawl for both paths. Before each ETL run the `raw`
+// collection is dropped, so the ETL's conditional GETs and unchanged-page skipping (meant for
+// refreshes) have nothing to skip; the bench checks that each run stored every page and found
+// none unchanged. One untimed warm-up of each path (about 100 pages) comes first, so cold JIT
+// and disk caches do not decide the figure, and the order of the two paths alternates by run.
 import '../../config/quiet-sdk-warnings.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +34,7 @@ import { loadConfig, type Config } from '../../config/environment.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import type { EtlResult } from '../../domain/etl.js';
 import { COLLECTIONS } from '../../domain/names.js';
-import { documentKey } from '../../domain/storage-layout.js';
+import { documentKey, runManifestKey } from '../../domain/storage-layout.js';
 import { findFreePort } from '../../infra/managed-process.js';
 import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
 import { crawlPages, type CrawlSettings } from '../../integrations/crawler/page-crawler.js';
@@ -91,6 +97,23 @@ function peakRssMegabytes(pid: number): number {
   return Math.round(kilobytes / 1024);
 }
 
+/** The worker's stderr so far: its activity logs carry each crawl batch's timings. */
+let workerLog = '';
+
+/**
+ * Sums the `ETL batch timings` log lines in `text` (the crawl activity's own split of its
+ * seconds: reading stored states, crawling with the writes overlapped, writing, S3 reports).
+ */
+function batchTimings(text: string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const chunk of text.split('ETL batch timings').slice(1)) {
+    const line = chunk.split(/\[(?:INFO|WARN|ERROR|DEBUG)\]/)[0]!;
+    for (const [, name, value] of line.matchAll(/(\w+Seconds): ([\d.]+)/g))
+      totals[name!] = Math.round(((totals[name!] ?? 0) + Number(value)) * 10) / 10;
+  }
+  return totals;
+}
+
 async function startWorker(environment: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
@@ -102,12 +125,11 @@ async function startWorker(environment: NodeJS.ProcessEnv): Promise<ChildProcess
     },
   );
   await new Promise<void>((resolve, reject) => {
-    let output = '';
     child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Offline worker polling')) resolve();
+      workerLog += chunk.toString();
+      if (workerLog.includes('Offline worker polling')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${workerLog}`)));
   });
   return child;
 }
@@ -187,8 +209,10 @@ async function main(): Promise<void> {
     // Notion-style documents, 20 links each, covering every page once (plus some repeats).
     const urls = pages.map((name) => `${site.origin}/${name}`);
     const documentCount = Math.ceil(urls.length / 20);
+    const documentIds: string[] = [];
     for (let index = 0; index < documentCount; index++) {
       const id = randomBytes(16).toString('hex');
+      documentIds.push(id);
       const childUrls = urls.slice(index * 20, index * 20 + 20);
       // Every fifth document also links its neighbour's first page, with tracking parameters.
       if (index % 5 === 0 && urls[(index + 1) * 20])
@@ -222,57 +246,111 @@ async function main(): Promise<void> {
       respectRobotsTxt: true,
       allowedHosts: ['127.0.0.1'],
     };
-    const temporalRates: number[] = [];
-    const plainRates: number[] = [];
-    const rows: Array<Record<string, number>> = [];
-    for (let run = 1; run <= runs; run++) {
-      // The plain script: the same crawl, extraction and Markdown, nothing stored.
-      const targets = urls.map((url) => {
+    const mongo = await connectMongo(config.mongodb);
+    const targetsOf = (list: string[]) =>
+      list.map((url) => {
         const canonical = canonicalizeUrl(url)!;
         return { key: documentIdForUrl(canonical), url: canonical };
       });
+    /** The plain script: the same crawl, extraction and Markdown, nothing stored. */
+    const runPlain = async (list: string[]) => {
       let plainPages = 0;
-      const plainStart = performance.now();
-      await crawlPages(targets, settings, async (outcome) => {
+      const start = performance.now();
+      await crawlPages(targetsOf(list), settings, async (outcome) => {
         if (outcome.kind === 'page' && outcome.markdown.length > 0) plainPages++;
         await Promise.resolve();
       });
-      const plainSeconds = (performance.now() - plainStart) / 1000;
-
-      const temporalStart = performance.now();
+      return { pages: plainPages, seconds: (performance.now() - start) / 1000 };
+    };
+    /** The `etl` workflow as a first crawl: nothing stored in `raw` beforehand. */
+    const runTemporal = async (source: { kind: 'all' } | { kind: 'import'; runId: string }) => {
+      await mongo.db
+        .collection(COLLECTIONS.raw)
+        .drop()
+        .catch(() => undefined);
+      const logStart = workerLog.length;
+      const start = performance.now();
       const handle = await startPipeline(client, 'etl', {
         input: {
+          source,
           crawl: { ...settings, batchSize, parallelBatches },
           scoring: { useLlm: false },
         },
         trigger: 'bench',
       });
       const result = (await handle.result()) as EtlResult;
-      const temporalSeconds = (performance.now() - temporalStart) / 1000;
-      const stages = await activitySeconds(handle);
-      const plainRate = plainPages / plainSeconds;
+      const seconds = (performance.now() - start) / 1000;
+      if (result.unchangedPages > 0)
+        throw new Error(
+          `the ETL found ${result.unchangedPages} pages unchanged: not a first crawl`,
+        );
+      return {
+        result,
+        seconds,
+        stages: await activitySeconds(handle),
+        batches: batchTimings(workerLog.slice(logStart)),
+      };
+    };
+
+    // Warm-up (untimed): the first five documents' pages through each path.
+    const warmupRunId = 'bench-warmup';
+    await storage.putJson(runManifestKey('import', warmupRunId), {
+      documents: documentIds.slice(0, 5),
+    });
+    const warmupPlain = await runPlain(urls.slice(0, 100));
+    const warmupTemporal = await runTemporal({ kind: 'import', runId: warmupRunId });
+    say(
+      `warm-up: plain ${warmupPlain.pages} pages in ${warmupPlain.seconds.toFixed(1)} s; ` +
+        `temporal ${warmupTemporal.result.crawled} pages in ${warmupTemporal.seconds.toFixed(1)} s`,
+    );
+
+    const temporalRates: number[] = [];
+    const plainRates: number[] = [];
+    const rows: Array<Record<string, unknown>> = [];
+    for (let run = 1; run <= runs; run++) {
+      // Odd runs start with the plain script, even runs with the workflow.
+      const temporalFirst = run % 2 === 0;
+      const loadAverageBefore = os.loadavg()[0]!;
+      let temporal: Awaited<ReturnType<typeof runTemporal>> | undefined;
+      if (temporalFirst) temporal = await runTemporal({ kind: 'all' });
+      const plain = await runPlain(urls);
+      if (!temporalFirst) temporal = await runTemporal({ kind: 'all' });
+      const { result, seconds: temporalSeconds, stages, batches } = temporal!;
+      if (result.crawled < plain.pages)
+        throw new Error(`the ETL stored ${result.crawled} pages, the plain script ${plain.pages}`);
+      const plainRate = plain.pages / plain.seconds;
       const temporalRate = result.crawled / temporalSeconds;
       plainRates.push(plainRate);
       temporalRates.push(temporalRate);
+      const loadAverage = os.loadavg()[0]!;
       rows.push({
         run,
-        plainPages,
-        plainSeconds,
+        order: temporalFirst ? 'temporal, plain' : 'plain, temporal',
+        plainPages: plain.pages,
+        plainSeconds: plain.seconds,
         plainRate,
         temporalPages: result.crawled,
+        temporalUnchanged: result.unchangedPages,
         temporalSeconds,
         temporalRate,
+        ratio: temporalRate / plainRate,
         failed: result.failed,
+        activitySeconds: stages,
+        crawlBatchSeconds: batches,
+        loadAverageBefore,
+        loadAverageAfter: loadAverage,
       });
       say(
-        `run ${run}: plain ${plainPages} pages in ${plainSeconds.toFixed(1)} s (${plainRate.toFixed(1)}/s); ` +
-          `temporal ${result.crawled} pages in ${temporalSeconds.toFixed(1)} s (${temporalRate.toFixed(1)}/s), ${result.failed} failed; activity seconds ${JSON.stringify(stages)}`,
+        `run ${run} (${temporalFirst ? 'temporal first' : 'plain first'}, load ${loadAverageBefore.toFixed(2)} -> ${loadAverage.toFixed(2)}): ` +
+          `plain ${plain.pages} pages in ${plain.seconds.toFixed(1)} s (${plainRate.toFixed(1)}/s); ` +
+          `temporal ${result.crawled} pages in ${temporalSeconds.toFixed(1)} s (${temporalRate.toFixed(1)}/s), ${result.failed} failed, ${result.unchangedPages} unchanged; ` +
+          `ratio ${(temporalRate / plainRate).toFixed(2)}x; activity seconds ${JSON.stringify(stages)}; crawl batches ${JSON.stringify(batches)}`,
       );
     }
     const workerPeakRss = peakRssMegabytes(worker.pid!);
-    const mongo = await connectMongo(config.mongodb);
     const rawCount = await mongo.db.collection(COLLECTIONS.raw).countDocuments();
     await mongo.close();
+    const loadAverages = rows.map((row) => row.loadAverageAfter as number);
     const summary = {
       date: new Date().toISOString(),
       machine: `${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`,
@@ -285,6 +363,9 @@ async function main(): Promise<void> {
       plainMedianPagesPerSecond: median(plainRates),
       temporalMedianPagesPerSecond: median(temporalRates),
       ratio: median(temporalRates) / median(plainRates),
+      /** Per-run ratios, so a noisy machine shows as spread rather than hiding in the medians. */
+      runRatios: rows.map((row) => row.ratio as number),
+      loadAverageOneMinute: { min: Math.min(...loadAverages), max: Math.max(...loadAverages) },
       workerPeakRssMb: workerPeakRss,
       rawDocuments: rawCount,
       rows,
@@ -303,7 +384,7 @@ async function main(): Promise<void> {
         `| Plain in-process script | ${summary.plainMedianPagesPerSecond.toFixed(1)} |`,
         `| \`etl\` workflow through Temporal | ${summary.temporalMedianPagesPerSecond.toFixed(1)} |`,
         '',
-        `Ratio ${summary.ratio.toFixed(2)}x; worker peak RSS ${workerPeakRss} MB; ${urls.length} pages, ${summary.machine}. Details: ${path.relative(repositoryRoot, file)}`,
+        `Ratio ${summary.ratio.toFixed(2)}x (runs: ${summary.runRatios.map((ratio) => ratio.toFixed(2)).join(', ')}); load average ${summary.loadAverageOneMinute.min.toFixed(2)}-${summary.loadAverageOneMinute.max.toFixed(2)}; worker peak RSS ${workerPeakRss} MB; ${urls.length} pages, ${summary.machine}. Details: ${path.relative(repositoryRoot, file)}`,
         '',
       ].join('\n'),
     );
