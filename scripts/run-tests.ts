@@ -43,12 +43,14 @@ function log(message: string): void {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const withInfrastructure = !args.includes('--no-infra');
-  // Test files run at once. 2 by default: measured on 2 cores, 3 was no faster, as the local
-  // model tests are CPU-bound (docs/testing.md, "Suite time").
+  // Test files run at once (Node's --test-concurrency). 2 by default; docs/testing.md
+  // ("Measured") compares 2 and 3 on the 2-core machine.
   const concurrencyArgument = args.find((argument) => argument.startsWith('--concurrency='));
   const concurrency = Number(concurrencyArgument?.slice('--concurrency='.length) ?? 2);
   if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error(`--concurrency must be a whole number of at least 1 (got ${concurrencyArgument})`);
+    throw new Error(
+      `--concurrency must be a whole number of at least 1 (got ${concurrencyArgument})`,
+    );
   const targets = args.filter((argument) => !argument.startsWith('--'));
   const files = (targets.length > 0 ? targets : ['tests']).flatMap(findTestFiles);
   if (files.length === 0) throw new Error('No test files found');
