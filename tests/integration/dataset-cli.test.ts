@@ -3,19 +3,18 @@
 // (with another database) can pick up its run, and its worker cannot pick up theirs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../config/environment.js';
+import { loadConfig, type Config } from '../../config/environment.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
 import { TASK_QUEUES } from '../../domain/names.js';
 import { parseWorkflowInput } from '../../domain/workflow-inputs.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import {
   insertRawDocuments,
   loadSampleDocuments,
   persistTeacherAnswers,
   sectionDocuments,
 } from '../support/dataset-fixtures.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { lastJsonLine, repositoryRoot, runCli } from '../support/test-environment.js';
 import {
   startTestInfrastructure,
@@ -28,7 +27,7 @@ describe('second-brain run dataset', () => {
   let infrastructure: TestInfrastructure;
   let environment: NodeJS.ProcessEnv;
   let mongo: MongoDatabase;
-  let worker: RunningWorker;
+  let config: Config;
   let answers: number;
 
   before(async () => {
@@ -42,7 +41,7 @@ describe('second-brain run dataset', () => {
       ...infrastructure.environment,
       SECOND_BRAIN_WORKFLOW_BUNDLES: process.env.SECOND_BRAIN_WORKFLOW_BUNDLES,
     };
-    const config = loadConfig(environment, repositoryRoot);
+    config = loadConfig(environment, repositoryRoot);
     mongo = await connectMongo(config.mongodb);
     const samples = loadSampleDocuments();
     const documents = [...samples, ...sectionDocuments(samples, { perDocument: 3 })];
@@ -63,11 +62,10 @@ describe('second-brain run dataset', () => {
           `## ${document.metadata.title}\n\n- Take-away ${loop + 1} of document ${index}.`,
       },
     );
-    worker = await createOfflineWorker(config, { taskQueue: TASK_QUEUES.offline });
-    void worker.run();
   });
+  // Between the set-up and the tear-down: the worker stops before the servers do.
+  useOfflineWorker({ config: () => config, taskQueue: TASK_QUEUES.offline });
   after(async () => {
-    await worker.shutdown();
     await mongo.close();
     await infrastructure.stop();
   });

@@ -2,8 +2,7 @@
 // by the test runner's setup) on a few short documents, through the real workflow and servers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { datasetVersionPrefix } from '../../domain/storage-layout.js';
@@ -14,8 +13,7 @@ import type {
   DatasetRegistryEntry,
   StoredSample,
 } from '../../integrations/mongo/stores/dataset-registry.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import {
   insertRawDocuments,
   loadSampleDocuments,
@@ -34,8 +32,6 @@ describe('generateDataset with the real local teacher model', () => {
     maxSummaryChars: 120,
     datasetName: 'llm-distilled',
   };
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
 
@@ -47,20 +43,16 @@ describe('generateDataset with the real local teacher model', () => {
       mongo,
       sectionDocuments(loadSampleDocuments(), { perDocument: 1, maxChars: 500 }),
     );
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
   });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase();
     await mongo.close();
     storage.close();
   });
 
   it('distills each document once per loop, persists every answer, and never pays twice', async () => {
-    const handle = await startPipeline(client, 'dataset', { input, taskQueue });
+    const handle = await startPipeline(harness.client, 'dataset', { input, taskQueue });
     const result = (await handle.result()) as GenerateDatasetResult;
     assert.equal(result.failedDocuments, 0);
     assert.equal(result.generated, 3 * 2, 'one teacher call per document and loop');
@@ -95,7 +87,7 @@ describe('generateDataset with the real local teacher model', () => {
 
     // A re-run pays for nothing and builds the same version.
     const again = (await (
-      await startPipeline(client, 'dataset', { input, taskQueue })
+      await startPipeline(harness.client, 'dataset', { input, taskQueue })
     ).result()) as GenerateDatasetResult;
     assert.equal(again.generated, 0);
     assert.equal(again.reused, 6);

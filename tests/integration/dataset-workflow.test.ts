@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import { DATASET_FILES } from '../../domain/dataset-card.js';
 import type { GenerateDatasetResult } from '../../domain/dataset-version.js';
 import { COLLECTIONS } from '../../domain/names.js';
@@ -13,12 +13,11 @@ import type { Document } from '../../domain/document.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { DatasetRegistryEntry } from '../../integrations/mongo/stores/dataset-registry.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import {
   startHuggingFaceHubEmulator,
   type HuggingFaceHubEmulator,
 } from '../emulators/huggingface-hub-emulator.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import {
   insertRawDocuments,
   loadSampleDocuments,
@@ -42,8 +41,6 @@ describe('generateDataset workflow on the real servers (answers already distille
   const taskQueue = uniqueName('dataset');
   let hubEmulator: HuggingFaceHubEmulator;
   let config: ReturnType<typeof testConfig>;
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
   let documents: Document[];
@@ -99,15 +96,10 @@ describe('generateDataset workflow on the real servers (answers already distille
         dropped.duplicate,
       dropped,
     };
-
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
   });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase();
     await mongo.close();
     storage.close();
@@ -116,13 +108,13 @@ describe('generateDataset workflow on the real servers (answers already distille
 
   it('stores a version in S3 and the registry, and pushes exactly those files to the Hub', async () => {
     assert.ok(documents.length >= 10, `enough documents for three splits (${documents.length})`);
-    const handle = await startPipeline(client, 'dataset', {
+    const handle = await startPipeline(harness.client, 'dataset', {
       input: { teacherModel: TEACHER, push: true },
       taskQueue,
       trigger: 'test',
     });
     const result = (await handle.result()) as GenerateDatasetResult;
-    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'generate-dataset');
 
     assert.equal(result.generated, 0, 'no model call: every answer was already persisted');
     assert.equal(result.reused, documents.length * 4);
@@ -193,7 +185,7 @@ describe('generateDataset workflow on the real servers (answers already distille
 
     // The same input again: the same version, the same files, and no new commit on the Hub.
     const again = (await (
-      await startPipeline(client, 'dataset', {
+      await startPipeline(harness.client, 'dataset', {
         input: { teacherModel: TEACHER, push: true },
         taskQueue,
       })
@@ -212,7 +204,7 @@ describe('generateDataset workflow on the real servers (answers already distille
 
     // Another seed shuffles differently: a different version with the same total.
     const reseeded = (await (
-      await startPipeline(client, 'dataset', {
+      await startPipeline(harness.client, 'dataset', {
         input: { teacherModel: TEACHER, seed: 7 },
         taskQueue,
       })
@@ -222,14 +214,18 @@ describe('generateDataset workflow on the real servers (answers already distille
   });
 
   it('keeps the document ids out of workflow history (an S3 key and counts only), and the dataset is unchanged', async () => {
-    const handle = await startPipeline(client, 'dataset', {
+    const handle = await startPipeline(harness.client, 'dataset', {
       // Small batches: many distill steps, each of which once carried its slice of the ids.
       input: { teacherModel: TEACHER, batchSize: 4 },
       taskQueue,
       trigger: 'test',
     });
     const result = (await handle.result()) as GenerateDatasetResult;
-    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-document-list');
+    await recordHistoryForReplay(
+      harness.client,
+      handle.workflowId,
+      'generate-dataset-document-list',
+    );
     assert.equal(result.train + result.validation + result.test, expected.kept);
     assert.equal(result.reused, documents.length * 4);
     assert.equal(result.documents, documents.length);
@@ -255,7 +251,7 @@ describe('generateDataset workflow on the real servers (answers already distille
   });
 
   it('fails with a clear non-retryable error when a new answer is needed from a teacher the worker does not serve', async () => {
-    const handle = await startPipeline(client, 'dataset', {
+    const handle = await startPipeline(harness.client, 'dataset', {
       // A different summary limit is a different prompt: none of its answers exist yet.
       input: { teacherModel: TEACHER, maxSummaryChars: 128, limit: 1 },
       taskQueue,
@@ -272,6 +268,10 @@ describe('generateDataset workflow on the real servers (answers already distille
       );
       return true;
     });
-    await recordHistoryForReplay(client, handle.workflowId, 'generate-dataset-wrong-teacher');
+    await recordHistoryForReplay(
+      harness.client,
+      handle.workflowId,
+      'generate-dataset-wrong-teacher',
+    );
   });
 });

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
 import type { EvaluationMetricsResult } from '../../domain/evaluation-run.js';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import { METRIC_NAMES } from '../../domain/evaluation.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import {
@@ -19,8 +18,8 @@ import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createAgentWorker } from '../../workers/agent-worker.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
 import { startOpikEmulator, type OpikEmulator } from '../emulators/opik-emulator.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { AGENT_CORPUS, seedCorpus } from '../support/agent-corpus.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { createScriptedChatModel } from '../support/scripted-chat-model.js';
@@ -34,9 +33,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
   let config: ReturnType<typeof testConfig>;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
-  let offlineWorker: RunningWorker;
   let agentWorker: RunningWorker;
-  let client: Client;
 
   before(async () => {
     opik = await startOpikEmulator();
@@ -49,8 +46,6 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
     storage = createObjectStorage(config.s3);
     await storage.ensureBucket();
     await seedCorpus(mongo.db);
-    offlineWorker = await createOfflineWorker(config, { taskQueue });
-    void offlineWorker.run();
     // The agent under evaluation is the scripted double (fast and deterministic); the judge
     // and the question writer are the real local model of the offline worker.
     agentWorker = await createAgentWorker(config, {
@@ -58,12 +53,12 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
       llm: createScriptedChatModel(),
     });
     void agentWorker.run();
-    client = await connectClient(config);
   });
+  // The offline worker (the judge and the question writer): after the set-up, which it needs,
+  // and before the tear-down.
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
   after(async () => {
-    await offlineWorker?.shutdown();
     await agentWorker?.shutdown();
-    await client?.connection.close();
     await mongo?.db.dropDatabase().catch(() => undefined);
     await mongo?.close();
     storage?.close();
@@ -71,13 +66,13 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
   });
 
   it('generates a starter dataset, asks the agent, and produces every metric', async (t) => {
-    const handle = await startPipeline(client, 'evaluate', {
+    const handle = await startPipeline(harness.client, 'evaluate', {
       input: { limit: 2, starterQuestions: 3, concurrency: 2, agentTaskQueue },
       taskQueue,
       trigger: 'test',
     });
     const result = (await handle.result()) as EvaluationMetricsResult;
-    await recordHistoryForReplay(client, handle.workflowId, 'evaluate');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'evaluate');
     t.diagnostic(JSON.stringify(result.metrics));
 
     assert.equal(result.runId, handle.workflowId);
@@ -159,7 +154,7 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
 
   it('a second run is compared with the first (workflow result and CLI report)', async () => {
     const first = (await evaluationCollections(mongo.db).runs.find({}).toArray())[0]!;
-    const handle = await startPipeline(client, 'evaluate', {
+    const handle = await startPipeline(harness.client, 'evaluate', {
       input: { limit: 2, agentTaskQueue },
       taskQueue,
     });

@@ -4,15 +4,13 @@
 // so this test brings its own private servers, like the dataset CLI test.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient } from '../../clients/temporal-client.js';
-import { loadConfig } from '../../config/environment.js';
+import { loadConfig, type Config } from '../../config/environment.js';
 import { TASK_QUEUES } from '../../domain/names.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { FineTuneDryRunResult } from '../../workflows/fine-tune.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { lastJsonLine, repositoryRoot, runCli } from '../support/test-environment.js';
 import {
   startTestInfrastructure,
@@ -25,7 +23,7 @@ describe('second-brain run fine-tune (dry run)', () => {
   let environment: NodeJS.ProcessEnv;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
-  let worker: RunningWorker;
+  let config: Config;
 
   before(async () => {
     infrastructure = await startTestInfrastructure({
@@ -37,7 +35,7 @@ describe('second-brain run fine-tune (dry run)', () => {
       ...infrastructure.environment,
       SECOND_BRAIN_WORKFLOW_BUNDLES: process.env.SECOND_BRAIN_WORKFLOW_BUNDLES,
     };
-    const config = loadConfig(environment, repositoryRoot);
+    config = loadConfig(environment, repositoryRoot);
     mongo = await connectMongo(config.mongodb);
     storage = createObjectStorage(config.s3);
     await storage.ensureBucket();
@@ -53,13 +51,12 @@ describe('second-brain run fine-tune (dry run)', () => {
       createdAt: new Date('2025-03-01T00:00:00Z'),
       splits: { train: 24, validation: 3, test: 3 },
     });
-    // The default TRAINING_LOCAL_COMMAND: python3 training/train_summarizer.py.
-    worker = await createOfflineWorker(config, { taskQueue: TASK_QUEUES.offline });
-    void worker.run();
   });
+  // The default TRAINING_LOCAL_COMMAND: python3 training/train_summarizer.py. Between the
+  // set-up and the tear-down: the worker stops before the servers do.
+  const harness = useOfflineWorker({ config: () => config, taskQueue: TASK_QUEUES.offline });
 
   after(async () => {
-    await worker.shutdown();
     await mongo.close();
     storage.close();
     await infrastructure.stop();
@@ -97,14 +94,9 @@ describe('second-brain run fine-tune (dry run)', () => {
     assert.equal(config.training.optimizer, 'adamw_8bit');
     assert.match(config.dataset.localDir, /training-jobs\//);
 
-    const client = await connectClient(loadConfig(environment, repositoryRoot));
-    try {
-      const workflowId = /as (\S+)/.exec(result.stderr)?.[1];
-      assert.ok(workflowId, result.stderr);
-      await recordHistoryForReplay(client, workflowId, 'fine-tune-dry-run');
-    } finally {
-      await client.connection.close();
-    }
+    const workflowId = /as (\S+)/.exec(result.stderr)?.[1];
+    assert.ok(workflowId, result.stderr);
+    await recordHistoryForReplay(harness.client, workflowId, 'fine-tune-dry-run');
   });
 
   it('fails with a validation error naming the bad config field', async () => {

@@ -17,8 +17,6 @@ import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { LAUNCH_LABEL } from '../../integrations/training/huggingface-jobs-backend.js';
 import type { FineTuneResult } from '../../workflows/fine-tune.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import {
   startHuggingFaceHubEmulator,
   type EmulatedJob,
@@ -26,6 +24,8 @@ import {
   type JobScript,
 } from '../emulators/huggingface-hub-emulator.js';
 import type { ScriptedHttpServer } from '../emulators/scripted-http-server.js';
+import type { Config } from '../../config/environment.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { standInLoss, standInTrainingLines } from '../support/stand-in-training.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
@@ -107,14 +107,13 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   const taskQueue = uniqueName('train-jobs');
   let hub: HuggingFaceHubEmulator;
   let endpoint: ScriptedHttpServer;
-  let worker: RunningWorker;
-  let client: Client;
+  let config: Config;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
 
   before(async () => {
     hub = await startHuggingFaceHubEmulator({ token: TOKEN, jobScript: createJobScripts() });
-    const config = testConfig(environmentFor(hub, database));
+    config = testConfig(environmentFor(hub, database));
     mongo = await connectMongo(config.mongodb);
     storage = createObjectStorage(config.s3);
     await storage.ensureBucket();
@@ -127,14 +126,10 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
       new Map(rows.test.map((row) => [row.instruction, row.answer])),
       TOKEN,
     );
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
   });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase();
     await mongo.close();
     storage.close();
@@ -143,7 +138,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('publishes the dataset, runs the job with the token as a secret, registers the model and compares it with the teacher', async () => {
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         flavor: 'l40sx1',
@@ -155,7 +150,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
       taskQueue,
     });
     const result = (await handle.result()) as FineTuneResult;
-    await recordHistoryForReplay(client, handle.workflowId, 'fine-tune-hf-jobs');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'fine-tune-hf-jobs');
 
     // The dataset went to the Hub first, where the job reads it.
     const datasetRepo = hub.repos.get('datasets/tester/second-brain-summaries');
@@ -207,7 +202,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
       ['tester/summarizer-oom', /ran out of GPU memory on a10g-large .*CUDA out of memory/],
       ['tester/summarizer-timeout', /exceeded its timeout of 240 minutes \(Job timeout/],
     ] as const) {
-      const handle = await startPipeline(client, 'fine-tune', {
+      const handle = await startPipeline(harness.client, 'fine-tune', {
         input: {
           backend: 'hf-jobs',
           config: { outputRepo: repo, training: { maxSteps: 6 } },
@@ -228,7 +223,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('launches again after an infrastructure failure (a preempted node)', async () => {
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-preempted', training: { maxSteps: 4 } },
@@ -257,7 +252,7 @@ describe('fineTune on Hugging Face Jobs (emulated)', () => {
   });
 
   it('cancelling the workflow cancels the job', async () => {
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'hf-jobs',
         config: { outputRepo: 'tester/summarizer-slow-cancel', training: { maxSteps: 40 } },

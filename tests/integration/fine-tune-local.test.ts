@@ -5,23 +5,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import type { ModelRegistryEntry } from '../../integrations/mongo/stores/model-registry.js';
 import type { TrainingJobRecord } from '../../integrations/mongo/stores/training-jobs.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { meanRougeScores, rougeScores } from '../../domain/rouge.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
+import type { Config } from '../../config/environment.js';
 import type { FineTuneResult } from '../../workflows/fine-tune.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import {
   startHuggingFaceHubEmulator,
   type HuggingFaceHubEmulator,
 } from '../emulators/huggingface-hub-emulator.js';
 import type { ScriptedHttpServer } from '../emulators/scripted-http-server.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { standInLoss } from '../support/stand-in-training.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
@@ -41,15 +41,14 @@ describe('fineTune on the local backend (stand-in training command)', () => {
   const taskQueue = uniqueName('train-local');
   let hub: HuggingFaceHubEmulator;
   let endpoint: ScriptedHttpServer;
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
   let storage: ObjectStorage;
   let testRows: DatasetRow[];
+  let config: Config;
 
   before(async () => {
     hub = await startHuggingFaceHubEmulator({ token: TOKEN });
-    const config = testConfig({
+    config = testConfig({
       MONGODB_DATABASE: database,
       HF_TOKEN: TOKEN,
       HF_HUB_URL: hub.url,
@@ -75,14 +74,10 @@ describe('fineTune on the local backend (stand-in training command)', () => {
       new Map(testRows.map((row) => [row.instruction, row.answer])),
       TOKEN,
     );
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
   });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase();
     await mongo.close();
     storage.close();
@@ -92,7 +87,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('trains, evaluates with ROUGE, registers the model with its loss curve and pushes the card', async () => {
     process.env.STAND_IN_STEP_MS = '50';
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/second-brain-summarizer', training: { maxSteps: 6 } },
@@ -102,7 +97,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
       taskQueue,
     });
     const result = (await handle.result()) as FineTuneResult;
-    await recordHistoryForReplay(client, handle.workflowId, 'fine-tune-local');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'fine-tune-local');
 
     assert.equal(result.dataset.version, 'v-bbbbbbbbbbbb', 'the newest dataset version');
     assert.equal(result.backend, 'local');
@@ -159,7 +154,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('fails at once, without retrying, when the GPU runs out of memory', async () => {
     process.env.STAND_IN_STEP_MS = '20';
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-oom', training: { maxSteps: 6 } },
@@ -190,7 +185,7 @@ describe('fineTune on the local backend (stand-in training command)', () => {
 
   it('cancelling the workflow kills the training process', async () => {
     process.env.STAND_IN_STEP_MS = '500';
-    const handle = await startPipeline(client, 'fine-tune', {
+    const handle = await startPipeline(harness.client, 'fine-tune', {
       input: {
         backend: 'local',
         config: { outputRepo: 'tester/summarizer-cancelled', training: { maxSteps: 60 } },

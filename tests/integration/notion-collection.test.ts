@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
+import type { Config } from '../../config/environment.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { documentSchema, normalizeNotionId, type Document } from '../../domain/document.js';
 import { COLLECTIONS } from '../../domain/names.js';
@@ -11,8 +12,6 @@ import { documentKey } from '../../domain/storage-layout.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { CollectNotionDataResult } from '../../workflows/collect-notion-data.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
 import { NotionEmulator } from '../emulators/notion-emulator.js';
 import {
   block,
@@ -22,6 +21,7 @@ import {
   text,
   type Workspace,
 } from '../emulators/notion-fixtures.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 
 const token = 'secret_emulated_integration_token';
@@ -30,8 +30,7 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
   const emulator = new NotionEmulator(token);
   const taskQueue = uniqueName('collect');
   let workspace: Workspace;
-  let worker: RunningWorker;
-  let client: Client;
+  let config: Config;
   let storage: ObjectStorage;
   let mongo: MongoDatabase;
 
@@ -45,12 +44,16 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
   const cursors = () => mongo.db.collection<CursorRecord>(COLLECTIONS.collectionCursors);
 
   async function collect(input: Record<string, unknown> = {}): Promise<CollectNotionDataResult> {
-    const handle = await startPipeline(client, 'collect', { input, taskQueue, trigger: 'test' });
+    const handle = await startPipeline(harness.client, 'collect', {
+      input,
+      taskQueue,
+      trigger: 'test',
+    });
     const result = (await handle.result()) as CollectNotionDataResult;
     const { searchAttributes } = await handle.describe();
     assert.deepEqual(searchAttributes.DocumentCount, [result.written]);
     assert.deepEqual(searchAttributes.Pipeline, ['collect']);
-    await recordHistoryForReplay(client, handle.workflowId, 'collect-notion-data');
+    await recordHistoryForReplay(harness.client, handle.workflowId, 'collect-notion-data');
     return result;
   }
 
@@ -69,7 +72,7 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
   before(async () => {
     const apiUrl = await emulator.start();
     workspace = buildWorkspace(emulator);
-    const config = testConfig({
+    config = testConfig({
       NOTION_API_URL: apiUrl,
       NOTION_TOKEN: token,
       NOTION_DATABASE_IDS: workspace.databaseId,
@@ -80,15 +83,13 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
     });
     storage = createObjectStorage(config.s3);
     await storage.ensureBucket();
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
     mongo = await connectMongo(config.mongodb);
   });
+  // Registered after the set-up above (it needs the emulator's URL) and before the tear-down
+  // (hooks run in order), so the worker stops before the emulator does.
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   after(async () => {
-    await worker?.shutdown();
-    await client?.connection.close();
     await mongo?.close();
     storage?.close();
     await emulator.stop();
@@ -383,7 +384,7 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
 
   it('runs from a Temporal schedule with {} as input', async () => {
     const scheduleId = uniqueName('collect-schedule');
-    const schedule = await client.schedule.create({
+    const schedule = await harness.client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: '1 hour' }] },
       action: {
@@ -403,7 +404,7 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
         if (workflowId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.ok(workflowId, 'the schedule started a run');
-      const result = (await client.workflow
+      const result = (await harness.client.workflow
         .getHandle(workflowId)
         .result()) as CollectNotionDataResult;
       assert.equal(result.databases, 1);
@@ -414,7 +415,7 @@ describe('collectNotionData against the Notion emulator, real Temporal, S3 and M
   });
 
   it('rejects an invalid input with a ValidationError naming the field', async () => {
-    const handle = await startPipeline(client, 'collect', {
+    const handle = await startPipeline(harness.client, 'collect', {
       input: { maxDepth: 'deep' },
       taskQueue,
     });

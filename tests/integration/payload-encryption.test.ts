@@ -14,8 +14,8 @@ import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createPayloadCodec } from '../../integrations/temporal/data-converter.js';
 import { EncryptionCodec } from '../../integrations/temporal/encryption-codec.js';
-import { createWorker, type RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
+import { createWorker } from '../../workers/create-worker.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { testConfig, uniqueName } from '../support/test-environment.js';
 
 const { temporal } = proto;
@@ -25,28 +25,23 @@ describe('private payloads (AES-256-GCM codec)', () => {
   const config = testConfig({ PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'test-key' });
   const taskQueue = uniqueName('encrypted');
   const secretNote = `my private note ${uniqueName('canary')}`;
-  let worker: RunningWorker;
   let server: RunningHttpServer;
 
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
   before(async () => {
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
     server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: createRoutes(config) });
   });
   after(async () => {
-    await worker.shutdown();
     await server.close();
   });
 
   it('the server stores no plaintext, and the codec endpoint decodes it for the UI', async () => {
-    const client = await connectClient(config);
-    const handle = await startPipeline(client, 'round-trip', {
+    const handle = await startPipeline(harness.client, 'round-trip', {
       input: { message: secretNote },
       taskQueue,
     });
     const result = (await handle.result()) as RoundTripResult;
     assert.equal(result.objectText, secretNote);
-    await client.connection.close();
 
     // Read the raw history with a client that has no codec: what the server really holds.
     const rawClient = new Client({

@@ -3,9 +3,9 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import { contentHash, type Document } from '../../domain/document.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import type { RagIndexResult } from '../../domain/rag/rag-index.js';
@@ -20,8 +20,7 @@ import {
   readServingState,
   type RagChunkRecord,
 } from '../../integrations/search/rag-records.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
+import { useOfflineWorker, withOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { lastJsonLine, runCli, testConfig, uniqueName } from '../support/test-environment.js';
 
@@ -93,8 +92,6 @@ describe('ragIndex workflow and local search on the real servers', () => {
   // the in-memory index reads the same MongoDB records either way.
   const config = testConfig({ MONGODB_DATABASE: database, RAG_SEARCH_BACKEND: 'lancedb' });
   const taskQueue = uniqueName('rag');
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
   let search: LocalSearchIndex;
   // The same assertions through the LanceDB tables the activation step publishes.
@@ -102,16 +99,18 @@ describe('ragIndex workflow and local search on the real servers', () => {
   const indexes = () => [search, lance] as const;
 
   const run = async (input: Record<string, unknown>, historyName?: string) => {
-    const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
+    const handle = await startPipeline(harness.client, 'rag', {
+      input,
+      taskQueue,
+      trigger: 'test',
+    });
     const result = (await handle.result()) as RagIndexResult;
-    if (historyName) await recordHistoryForReplay(client, handle.workflowId, historyName);
+    if (historyName) await recordHistoryForReplay(harness.client, handle.workflowId, historyName);
     return result;
   };
 
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
   before(async () => {
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
     mongo = await connectMongo(config.mongodb);
     search = new LocalSearchIndex({
       db: mongo.db,
@@ -143,8 +142,6 @@ describe('ragIndex workflow and local search on the real servers', () => {
     ]);
   });
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
     await rm(path.join(config.rag.lancedb.uri, database), { recursive: true, force: true });
@@ -180,11 +177,11 @@ describe('ragIndex workflow and local search on the real servers', () => {
     assert.equal(sizing?.url, 'https://notes.example/1');
     assert.equal((await readServingState(mongo.db))?.indexVersion, result.indexVersion);
     // History holds ids and counts: no document text, chunk or vector went through Temporal.
-    const runs = client.workflow.list({ query: `WorkflowType = 'ragIndex'` });
+    const runs = harness.client.workflow.list({ query: `WorkflowType = 'ragIndex'` });
     for await (const execution of runs) {
       if (execution.taskQueue !== taskQueue) continue;
       const history = payloadText(
-        await client.workflow.getHandle(execution.workflowId).fetchHistory(),
+        await harness.client.workflow.getHandle(execution.workflowId).fetchHistory(),
       );
       assert.ok(history.includes('hashing'), 'payloads were decoded');
       assert.ok(!history.includes('bounds how large the WAL may grow'), 'no chunk text');
@@ -327,27 +324,25 @@ describe('ragIndex workflow and local search on the real servers', () => {
       MONGODB_DATABASE: database,
       MODELS_DIR: path.join(os.tmpdir(), uniqueName('no-models')),
     });
-    const queue = uniqueName('rag-no-model');
-    const bare = await createOfflineWorker(emptyModels, { taskQueue: queue });
-    const running = bare.run();
-    try {
-      const handle = await startPipeline(client, 'rag', { input: {}, taskQueue: queue });
-      await assert.rejects(handle.result(), (error: unknown) => {
-        assert.ok(error instanceof WorkflowFailedError);
-        const cause = error.cause?.cause;
-        assert.ok(cause instanceof ApplicationFailure, String(error.cause));
-        assert.equal(cause.type, 'ValidationError');
-        assert.equal(cause.nonRetryable, true);
-        assert.match(
-          cause.message,
-          /No embedding model is available on this worker \(.*models pull/,
-        );
-        return true;
-      });
-    } finally {
-      await bare.shutdown();
-      await running;
-    }
+    await withOfflineWorker(
+      () => emptyModels,
+      async ({ client, taskQueue: queue }) => {
+        const handle = await startPipeline(client, 'rag', { input: {}, taskQueue: queue });
+        await assert.rejects(handle.result(), (error: unknown) => {
+          assert.ok(error instanceof WorkflowFailedError);
+          const cause = error.cause?.cause;
+          assert.ok(cause instanceof ApplicationFailure, String(error.cause));
+          assert.equal(cause.type, 'ValidationError');
+          assert.equal(cause.nonRetryable, true);
+          assert.match(
+            cause.message,
+            /No embedding model is available on this worker \(.*models pull/,
+          );
+          return true;
+        });
+      },
+      { prefix: 'rag-no-model' },
+    );
   });
 
   it('with the real local embedding model (the default): indexes, and search finds by meaning', async () => {
@@ -401,19 +396,19 @@ describe('contextual retrieval with the real local chat model', () => {
   const database = uniqueName('rag_context').replaceAll('-', '_');
   const config = testConfig({ MONGODB_DATABASE: database });
   const taskQueue = uniqueName('rag-context');
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
 
   const run = async (input: Record<string, unknown>) => {
-    const handle = await startPipeline(client, 'rag', { input, taskQueue, trigger: 'test' });
+    const handle = await startPipeline(harness.client, 'rag', {
+      input,
+      taskQueue,
+      trigger: 'test',
+    });
     return (await handle.result()) as RagIndexResult;
   };
 
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
   before(async () => {
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
     mongo = await connectMongo(config.mongodb);
     await mongo.db
       .collection<Document>(COLLECTIONS.raw)
@@ -423,8 +418,6 @@ describe('contextual retrieval with the real local chat model', () => {
       ]);
   });
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
   });

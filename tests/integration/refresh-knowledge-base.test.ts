@@ -4,18 +4,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SAMPLE_KNOWLEDGE_BASE } from '../../clients/cli/start-command.js';
-import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { startPipeline } from '../../clients/temporal-client.js';
 import { TASK_QUEUES } from '../../domain/names.js';
 import { resolveTool } from '../../infra/tool-installer.js';
 import { importDocuments } from '../../integrations/import/document-importer.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
 import type { RefreshResult } from '../../workflows/refresh-knowledge-base.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { repositoryRoot, uniqueName } from '../support/test-environment.js';
 import {
@@ -25,8 +24,6 @@ import {
 
 describe('refreshKnowledgeBase', () => {
   let infrastructure: TestInfrastructure;
-  let worker: RunningWorker;
-  let client: Client;
 
   before(async () => {
     infrastructure = await startTestInfrastructure({
@@ -38,14 +35,14 @@ describe('refreshKnowledgeBase', () => {
     const imported = await importDocuments(storage, SAMPLE_KNOWLEDGE_BASE);
     assert.equal(imported.imported, 7);
     storage.close();
-    // The offline queue itself: these servers are private to this test.
-    worker = await createOfflineWorker(infrastructure.config);
-    void worker.run();
-    client = await connectClient(infrastructure.config);
+  });
+  // The offline queue itself: these servers are private to this test. Registered between the
+  // set-up and the tear-down, so the worker stops before the servers do.
+  const harness = useOfflineWorker({
+    config: () => infrastructure.config,
+    taskQueue: TASK_QUEUES.offline,
   });
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await infrastructure.stop();
   });
 
@@ -74,7 +71,7 @@ describe('refreshKnowledgeBase', () => {
     );
     assert.equal(started.status, 0, started.stderr);
 
-    const handle = client.workflow.getHandle(workflowId);
+    const handle = harness.client.workflow.getHandle(workflowId);
     const result = (await handle.result()) as RefreshResult;
     assert.deepEqual(
       result.stages.map((stage) => [stage.stage, stage.status]),
@@ -90,7 +87,7 @@ describe('refreshKnowledgeBase', () => {
       documents: { selected?: number };
     };
     assert.ok(rag.chunkCount > 0, 'the sample documents were indexed');
-    await recordHistoryForReplay(client, workflowId, 'refresh-knowledge-base');
+    await recordHistoryForReplay(harness.client, workflowId, 'refresh-knowledge-base');
 
     // The imported sample (7 documents) is in raw, and the unreachable links were reported, not fatal.
     const mongo = await connectMongo(infrastructure.config.mongodb);
@@ -103,7 +100,7 @@ describe('refreshKnowledgeBase', () => {
     assert.equal(typeof described.searchAttributes.DocumentCount?.[0], 'number');
 
     // The RAG stage answers the progress query that `run --wait` draws: every stage finished.
-    const ragProgress = await client.workflow
+    const ragProgress = await harness.client.workflow
       .getHandle(result.stages[2]!.workflowId!)
       .query<{ stages: { stage: string; pending: number }[] }>('progress');
     assert.deepEqual(
@@ -122,9 +119,9 @@ describe('refreshKnowledgeBase', () => {
 
     // Every activity and child workflow in the refresh and its stages carries a readable
     // summary, so the event history reads as a story in the Temporal UI.
-    const converter = client.options.loadedDataConverter.payloadConverter;
+    const converter = harness.client.options.loadedDataConverter.payloadConverter;
     for (const id of [workflowId, ...result.stages.flatMap((stage) => stage.workflowId ?? [])]) {
-      const history = await client.workflow.getHandle(id).fetchHistory();
+      const history = await harness.client.workflow.getHandle(id).fetchHistory();
       const scheduled = (history.events ?? []).filter(
         (event) =>
           event.activityTaskScheduledEventAttributes ||
@@ -144,9 +141,9 @@ describe('refreshKnowledgeBase', () => {
 
   it('re-running with the same refresh key redoes nothing that already finished', async () => {
     const refreshKey = uniqueName('refresh-key');
-    const first = await startPipeline(client, 'refresh', { input: { refreshKey } });
+    const first = await startPipeline(harness.client, 'refresh', { input: { refreshKey } });
     await first.result();
-    const second = await startPipeline(client, 'refresh', { input: { refreshKey } });
+    const second = await startPipeline(harness.client, 'refresh', { input: { refreshKey } });
     const result = (await second.result()) as RefreshResult;
     assert.deepEqual(
       result.stages.map((stage) => stage.status),
@@ -155,7 +152,9 @@ describe('refreshKnowledgeBase', () => {
   });
 
   it('an invalid UI-style input fails at once, non-retryably, naming the field', async () => {
-    const handle = await startPipeline(client, 'refresh', { input: { etl: 'fast please' } });
+    const handle = await startPipeline(harness.client, 'refresh', {
+      input: { etl: 'fast please' },
+    });
     await assert.rejects(handle.result(), (error: unknown) => {
       assert.ok(error instanceof WorkflowFailedError);
       assert.ok(error.cause instanceof ApplicationFailure);

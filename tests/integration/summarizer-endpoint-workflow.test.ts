@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   createRunningEndpointLookup,
@@ -17,18 +17,16 @@ import {
   startSummarizerEndpoint,
   waitForEndpointUrl,
 } from '../../clients/summarizer-endpoint-client.js';
-import { connectClient } from '../../clients/temporal-client.js';
 import type { Config } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import { COLLECTIONS, summarizerEndpointWorkflowId } from '../../domain/names.js';
 import { createInferenceEndpointsClient } from '../../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage, endpointUsageKey } from '../../integrations/llm/endpoint-usage.js';
 import { createEndpointSummarizer, createSummarizer } from '../../integrations/llm/summarizer.js';
+import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { createScriptedChatModel } from '../support/scripted-chat-model.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import type { SummarizerEndpointResult } from '../../workflows/summarizer-endpoint.js';
-import type { RunningWorker } from '../../workers/create-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
 import {
   startInferenceEndpointsEmulator,
   type InferenceEndpointsEmulator,
@@ -45,8 +43,6 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
   const taskQueue = uniqueName('endpoint');
   let emulator: InferenceEndpointsEmulator;
   let config: Config;
-  let worker: RunningWorker;
-  let client: Client;
   let mongo: MongoDatabase;
 
   const createCalls = () =>
@@ -55,7 +51,7 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
     ).length;
 
   function start(input: Record<string, unknown>) {
-    return startSummarizerEndpoint(client, config, {
+    return startSummarizerEndpoint(harness.client, config, {
       input: { pollIntervalSeconds: 0.2, idlePauseMinutes: IDLE_MINUTES, ...input },
       taskQueue,
       trigger: 'test',
@@ -86,14 +82,10 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
         createdAt: new Date('2025-06-01T00:00:00Z'),
       },
     ]);
-    worker = await createOfflineWorker(config, { taskQueue });
-    void worker.run();
-    client = await connectClient(config);
   });
+  const harness = useOfflineWorker({ config: () => config, taskQueue });
 
   after(async () => {
-    await worker.shutdown();
-    await client.connection.close();
     await mongo.db.dropDatabase();
     await mongo.close();
     await emulator.close();
@@ -166,7 +158,11 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
 
     const result = (await handle.result()) as SummarizerEndpointResult;
     const pausedAfterIdleMs = Date.now() - lastUse;
-    await recordHistoryForReplay(client, handle.workflowId, 'summarizer-endpoint-idle-pause');
+    await recordHistoryForReplay(
+      harness.client,
+      handle.workflowId,
+      'summarizer-endpoint-idle-pause',
+    );
     assert.equal(result.state, 'paused');
     assert.equal(result.pausedBy, 'idle');
     assert.equal(result.change, 'created');
@@ -202,7 +198,7 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
     assert.equal(again.handle.workflowId, handle.workflowId);
     assert.equal(again.runId, runId, 'the running ensure was touched, not started twice');
 
-    const status = await startSummarizerEndpoint(client, config, {
+    const status = await startSummarizerEndpoint(harness.client, config, {
       input: { action: 'status', name },
       taskQueue,
     });
@@ -211,7 +207,7 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
     assert.equal(statusResult.url, waited.view.url);
 
     // Paused by hand: the watching workflow sees it at its next check and ends.
-    const paused = await startSummarizerEndpoint(client, config, {
+    const paused = await startSummarizerEndpoint(harness.client, config, {
       input: { action: 'pause', name },
       taskQueue,
     });
@@ -222,7 +218,11 @@ describe('summarizerEndpoint (Inference Endpoints emulator)', () => {
       (request) => request.path === `/v2/endpoint/tester/${name}/resume`,
     );
     assert.equal(resumes.length, 1);
-    await recordHistoryForReplay(client, paused.handle.workflowId, 'summarizer-endpoint-pause');
+    await recordHistoryForReplay(
+      harness.client,
+      paused.handle.workflowId,
+      'summarizer-endpoint-pause',
+    );
   });
 
   it('ends with pausedBy external when someone else pauses the endpoint', async () => {
