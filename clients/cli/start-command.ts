@@ -12,8 +12,6 @@ import { LOCAL_MODELS } from '../../integrations/local-models/model-catalog.js';
 import { pullModel } from '../../integrations/local-models/model-store.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
-import { createAgentApi } from '../http/agent-routes.js';
-import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 import { connectClient, startPipeline, workflowUiUrl } from '../temporal-client.js';
 import { describeError, note } from './output.js';
@@ -46,9 +44,9 @@ export function registerStartCommand(program: Command): void {
     .description('Run the whole platform on the embedded default (Ctrl-C stops what it started)')
     .option('--no-stay', 'exit after the refresh instead of serving until Ctrl-C')
     .action(async (options: { stay: boolean }) => {
-      // The workers (crawler, local models, the Temporal worker runtime) take seconds to import:
-      // loaded here, so every other command starts without them.
-      const [{ makeTelemetryFilterString, Runtime }, { createFileLogger }, workers] =
+      // The workers (crawler, local models, the Temporal worker runtime) and the agent's routes
+      // take seconds to import: loaded here, so every other command starts without them.
+      const [{ makeTelemetryFilterString, Runtime }, { createFileLogger }, workers, routes] =
         await Promise.all([
           import('@temporalio/worker'),
           import('./worker-log-file.js'),
@@ -56,8 +54,10 @@ export function registerStartCommand(program: Command): void {
             import('../../workers/offline-worker.js'),
             import('../../workers/agent-worker.js'),
           ]),
+          Promise.all([import('../http/agent-routes.js'), import('../http/api-routes.js')]),
         ]);
       const [{ createOfflineWorker }, { createAgentWorker }] = workers;
+      const [{ createAgentApi }, { createRoutes }] = routes;
       const config = loadConfig();
       ignoreBrokenOutput();
       // The in-process workers and the Temporal SDK log to a file; the console shows the steps.
