@@ -40,18 +40,22 @@ function findTestFiles(target: string): string[] {
 // starts files in the order given, two at a time: a long file started last would run on alone
 // while the other slot sits idle, so these start first and the many short files fill the gaps.
 const SLOWEST_FIRST = [
+  'tests/integration/main-job.test.ts',
+  'tests/integration/rag-index.test.ts',
   'tests/reliability/etl-worker-crash.test.ts',
   'tests/reliability/etl-two-workers.test.ts',
   'tests/integration/evaluation-workflow.test.ts',
+  'tests/integration/fine-tune-hf-jobs.test.ts',
+  'tests/integration/notion-collection.test.ts',
+  'tests/integration/schedules.test.ts',
+  'tests/integration/round-trip.test.ts',
   'tests/reliability/infrastructure-faults.test.ts',
   'tests/integration/fine-tune-cli.test.ts',
+  'tests/integration/local-models.test.ts',
+  'tests/integration/document-import.test.ts',
+  'tests/integration/dataset-distillation-llm.test.ts',
   'tests/reliability/dataset-resume.test.ts',
-  'tests/integration/dataset-workflow.test.ts',
-  'tests/reliability/agent-worker-crash.test.ts',
   'tests/integration/etl-workflow.test.ts',
-  'tests/integration/fine-tune-hf-jobs.test.ts',
-  'tests/integration/agent-conversation.test.ts',
-  'tests/integration/dataset-cli.test.ts',
 ].map((file) => path.join(repositoryRoot, file));
 
 /** The measured slowest files first (in SLOWEST_FIRST's order), then the rest as found. */
