@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
-import { createEmbeddingModel } from '../../integrations/embeddings/create-embedding-model.js';
 import type { EmbeddingModel } from '../../integrations/embeddings/embedding-model.js';
 import { HASHING_PROVIDER } from '../../integrations/embeddings/hashing-embedding-model.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { readServingState } from '../../integrations/search/rag-records.js';
-import { createSearchIndex } from '../../integrations/search/create-search-index.js';
 import {
   DEFAULT_SEARCH_K,
   SEARCH_MODES,
@@ -38,6 +36,12 @@ export function registerSearchCommand(program: Command): void {
           `--mode must be one of ${SEARCH_MODES.join(', ')} (got ${options.mode})`,
         );
       }
+      // The embedding models and search backends take seconds to import: only this command
+      // loads them, so every other command starts without.
+      const [{ createEmbeddingModel }, { createSearchIndex }] = await Promise.all([
+        import('../../integrations/embeddings/create-embedding-model.js'),
+        import('../../integrations/search/create-search-index.js'),
+      ]);
       const config = loadConfig();
       const mongo = await connectMongo(config.mongodb);
       let embeddings: EmbeddingModel | undefined;

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/environment.js';
-import { createAgentApi } from '../http/agent-routes.js';
-import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer } from '../http/http-server.js';
 import { note } from './output.js';
 
@@ -22,6 +20,12 @@ export function registerServeCommand(program: Command): void {
         ...(options.port ? { SERVE_PORT: options.port } : {}),
         ...(options.host ? { SERVE_HOST: options.host } : {}),
       });
+      // Loaded here, not at the top: the agent's routes take seconds to import, and every
+      // other command would pay for them.
+      const [{ createAgentApi }, { createRoutes }] = await Promise.all([
+        import('../http/agent-routes.js'),
+        import('../http/api-routes.js'),
+      ]);
       const agent = createAgentApi(config);
       const server = await startHttpServer({
         host: config.serve.host,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/environment.js';
 import {
@@ -13,10 +12,6 @@ import { LOCAL_MODELS } from '../../integrations/local-models/model-catalog.js';
 import { pullModel } from '../../integrations/local-models/model-store.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { RunningWorker } from '../../workers/create-worker.js';
-import { createAgentWorker } from '../../workers/agent-worker.js';
-import { createOfflineWorker } from '../../workers/offline-worker.js';
-import { createAgentApi } from '../http/agent-routes.js';
-import { createRoutes } from '../http/api-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 import { connectClient, startPipeline, workflowUiUrl } from '../temporal-client.js';
 import { describeError, note } from './output.js';
@@ -26,7 +21,6 @@ import { startDemoSite, type RunningDemoSite } from '../../infra/demo-site.js';
 import { summarizeRefreshFailures } from '../../domain/refresh-progress.js';
 import { showRefreshProgress } from './refresh-progress-display.js';
 import { exitOnShutdownSignal, ignoreBrokenOutput } from './shutdown-signals.js';
-import { createFileLogger } from './worker-log-file.js';
 
 /** The bundled sample knowledge base (the original project's published format). */
 export const SAMPLE_KNOWLEDGE_BASE = fileURLToPath(
@@ -50,6 +44,20 @@ export function registerStartCommand(program: Command): void {
     .description('Run the whole platform on the embedded default (Ctrl-C stops what it started)')
     .option('--no-stay', 'exit after the refresh instead of serving until Ctrl-C')
     .action(async (options: { stay: boolean }) => {
+      // The workers (crawler, local models, the Temporal worker runtime) and the agent's routes
+      // take seconds to import: loaded here, so every other command starts without them.
+      const [{ makeTelemetryFilterString, Runtime }, { createFileLogger }, workers, routes] =
+        await Promise.all([
+          import('@temporalio/worker'),
+          import('./worker-log-file.js'),
+          Promise.all([
+            import('../../workers/offline-worker.js'),
+            import('../../workers/agent-worker.js'),
+          ]),
+          Promise.all([import('../http/agent-routes.js'), import('../http/api-routes.js')]),
+        ]);
+      const [{ createOfflineWorker }, { createAgentWorker }] = workers;
+      const [{ createAgentApi }, { createRoutes }] = routes;
       const config = loadConfig();
       ignoreBrokenOutput();
       // The in-process workers and the Temporal SDK log to a file; the console shows the steps.

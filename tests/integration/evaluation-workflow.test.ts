@@ -154,8 +154,9 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
 
   it('a second run is compared with the first (workflow result and CLI report)', async () => {
     const first = (await evaluationCollections(mongo.db).runs.find({}).toArray())[0]!;
+    // One question is enough for a comparison (the judge's calls are most of this file's time).
     const handle = await startPipeline(harness.client, 'evaluate', {
-      input: { limit: 2, agentTaskQueue },
+      input: { limit: 1, agentTaskQueue },
       taskQueue,
     });
     const result = (await handle.result()) as EvaluationMetricsResult;
@@ -165,9 +166,11 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
     assert.equal(hallucination?.previous, first.metrics?.hallucination.mean);
     assert.equal(typeof hallucination?.delta, 'number');
 
-    const cli = await runCli(['evaluate', 'report', '--json'], {
-      env: { MONGODB_DATABASE: database },
-    });
+    // Both reports read the stored runs: printed side by side, not one CLI start after another.
+    const [cli, table] = await Promise.all([
+      runCli(['evaluate', 'report', '--json'], { env: { MONGODB_DATABASE: database } }),
+      runCli(['evaluate', 'report'], { env: { MONGODB_DATABASE: database } }),
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
     const printed = lastJsonLine(cli.stdout) as {
       runId: string;
@@ -180,7 +183,6 @@ describe('evaluate workflow with the local judge (SmolLM2 via node-llama-cpp)', 
       printed.comparison.map((row) => row.metric),
       METRIC_NAMES,
     );
-    const table = await runCli(['evaluate', 'report'], { env: { MONGODB_DATABASE: database } });
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Retrieval MRR/);
     assert.match(table.stdout, /Previous\s+Current\s+Change/);

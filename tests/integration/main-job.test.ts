@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../config/environment.js';
-import { infrastructureStatus } from '../../infra/local-infrastructure.js';
+import { infrastructureDown, infrastructureStatus } from '../../infra/local-infrastructure.js';
 import { findFreePort } from '../../infra/managed-process.js';
 import { repositoryRoot, runCli } from '../support/test-environment.js';
 
@@ -28,6 +28,7 @@ describe('the main job (second-brain start)', () => {
       LOCAL_S3_PORT: String(await findFreePort()),
       SERVE_PORT: String(await findFreePort()),
     };
+    const config = loadConfig({ ...process.env, ...environment }, repositoryRoot);
     try {
       const result = await runCli(['start', '--no-stay'], { env: environment, timeoutMs: 600_000 });
       assert.equal(result.code, 0, result.stderr.slice(-3_000));
@@ -48,13 +49,15 @@ describe('the main job (second-brain start)', () => {
       assert.match(workerLog, /INFO Worker state changed|INFO /);
       assert.match(workerLog, /refresh result: \{"refreshKey"/);
 
-      const config = loadConfig({ ...process.env, ...environment }, repositoryRoot);
       const statuses = await infrastructureStatus(config);
       assert.deepEqual(
         statuses.map((status) => status.state),
         ['stopped', 'stopped', 'stopped'],
       );
     } finally {
+      // A `start` killed at the time limit cannot stop its servers: stop them here (after the
+      // assertion above that start did), so they do not burn CPU for the rest of the suite.
+      await infrastructureDown(config).catch(() => undefined);
       rmSync(dataDirectory, { recursive: true, force: true });
     }
   });

@@ -1,12 +1,16 @@
 // The refresh workflow end to end on private servers (its own bucket and database, so ETL's
 // "all documents" source sees only what this test imports): started from the official
 // `temporal` CLI with input {} as the Temporal UI would, then re-run with the same key.
+// Quality scoring asks the OpenAI emulator: the same refresh of the same sample with the real
+// local model is the main job's test (main-job.test.ts, `start`), and the local model's scoring
+// took most of this file's 8 minutes (546 s in the clean-clone run of 7 December).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SAMPLE_KNOWLEDGE_BASE } from '../../clients/cli/start-command.js';
+import { loadConfig, type Config } from '../../config/environment.js';
 import { startPipeline } from '../../clients/temporal-client.js';
 import { TASK_QUEUES } from '../../domain/names.js';
 import { resolveTool } from '../../infra/tool-installer.js';
@@ -14,6 +18,11 @@ import { importDocuments } from '../../integrations/import/document-importer.js'
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import type { RefreshResult } from '../../workflows/refresh-knowledge-base.js';
+import {
+  createOpenAIEmulator,
+  OPENAI_EMULATOR_KEY,
+  openAIChatReply,
+} from '../emulators/openai-emulator.js';
 import { useOfflineWorker } from '../support/offline-worker-harness.js';
 import { recordHistoryForReplay } from '../support/replay-histories.js';
 import { repositoryRoot, uniqueName } from '../support/test-environment.js';
@@ -24,30 +33,50 @@ import {
 
 describe('refreshKnowledgeBase', () => {
   let infrastructure: TestInfrastructure;
+  let config: Config;
+  const openai = createOpenAIEmulator({
+    chat: (request) =>
+      openAIChatReply({
+        model: (request.body as { model: string }).model,
+        content: JSON.stringify({ score: 0.8, reason: 'a clear explanation' }),
+      }),
+  });
+  const scoringCalls = () =>
+    openai.requests.filter((request) => request.path === '/v1/chat/completions').length;
 
   before(async () => {
+    await openai.start();
     infrastructure = await startTestInfrastructure({
       baseEnvironment: { ...process.env, NOTION_TOKEN: '', NOTION_DATABASE_IDS: '' },
       repositoryRoot,
       progress: () => undefined,
     });
-    const storage = createObjectStorage(infrastructure.config.s3);
+    // The test servers drop LLM_* from the environment (never a real cloud API): set here.
+    config = loadConfig(
+      {
+        ...infrastructure.environment,
+        LLM_PROVIDER: 'openai',
+        LLM_MODEL: 'gpt-4o-mini',
+        LLM_BASE_URL: `${openai.url}/v1`,
+        OPENAI_API_KEY: OPENAI_EMULATOR_KEY,
+      },
+      repositoryRoot,
+    );
+    const storage = createObjectStorage(config.s3);
     const imported = await importDocuments(storage, SAMPLE_KNOWLEDGE_BASE);
     assert.equal(imported.imported, 7);
     storage.close();
   });
   // The offline queue itself: these servers are private to this test. Registered between the
   // set-up and the tear-down, so the worker stops before the servers do.
-  const harness = useOfflineWorker({
-    config: () => infrastructure.config,
-    taskQueue: TASK_QUEUES.offline,
-  });
+  const harness = useOfflineWorker({ config: () => config, taskQueue: TASK_QUEUES.offline });
   after(async () => {
     await infrastructure.stop();
+    await openai.stop();
   });
 
   it('starts from `temporal workflow start --input {}` and completes: collect skipped, ETL, RAG', async () => {
-    const temporal = resolveTool('temporal', infrastructure.config.toolsDirectory, () => undefined);
+    const temporal = resolveTool('temporal', config.toolsDirectory, () => undefined);
     const workflowId = uniqueName('refresh-from-cli');
     const started = spawnSync(
       temporal.path,
@@ -55,9 +84,9 @@ describe('refreshKnowledgeBase', () => {
         'workflow',
         'start',
         '--address',
-        infrastructure.config.temporal.address,
+        config.temporal.address,
         '--namespace',
-        infrastructure.config.temporal.namespace,
+        config.temporal.namespace,
         '--type',
         'refreshKnowledgeBase',
         '--task-queue',
@@ -87,10 +116,11 @@ describe('refreshKnowledgeBase', () => {
       documents: { selected?: number };
     };
     assert.ok(rag.chunkCount > 0, 'the sample documents were indexed');
+    assert.ok(scoringCalls() > 0, 'documents were scored by the LLM');
     await recordHistoryForReplay(harness.client, workflowId, 'refresh-knowledge-base');
 
     // The imported sample (7 documents) is in raw, and the unreachable links were reported, not fatal.
-    const mongo = await connectMongo(infrastructure.config.mongodb);
+    const mongo = await connectMongo(config.mongodb);
     try {
       assert.ok((await mongo.db.collection('raw').countDocuments()) >= 7);
     } finally {

@@ -116,13 +116,16 @@ describe('round-trip workflow on the real servers', () => {
   });
 
   it('the CLI lists the valid pipelines for an unknown one, and rejects bad JSON', async () => {
-    const unknown = await runCli(['run', 'no-such-pipeline']);
+    // Two independent commands: started side by side, not one CLI start after the other.
+    const [unknown, badJson] = await Promise.all([
+      runCli(['run', 'no-such-pipeline']),
+      runCli(['run', 'round-trip', '--input', '{not json']),
+    ]);
     assert.equal(unknown.code, 1);
     assert.match(
       unknown.stderr,
       /Unknown pipeline "no-such-pipeline"\. Valid pipelines: .*round-trip/,
     );
-    const badJson = await runCli(['run', 'round-trip', '--input', '{not json']);
     assert.equal(badJson.code, 1);
     assert.match(badJson.stderr, /--input is not valid JSON/);
   });
