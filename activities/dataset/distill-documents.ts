@@ -64,10 +64,15 @@ export async function distillDocuments(
     reused: resumed?.reused ?? 0,
     failed: resumed?.failed ?? [],
   };
-  const progress = (nextIndex: number) => ({ nextIndex, ...result });
+  // A heartbeat names the document to resume at with the counts from *before* it: a retry
+  // starts that document over and finds its answers persisted so far, so counting them again
+  // as reused must not add to counts that already hold them as generated.
+  let atDocumentStart = { ...result, failed: [...result.failed] };
+  const progress = (nextIndex: number) => ({ nextIndex, ...atDocumentStart });
 
   for (let index = resumeFrom; index < documentIds.length; index++) {
     const documentId = documentIds[index]!;
+    atDocumentStart = { ...result, failed: [...result.failed] };
     context.heartbeat(progress(index));
     const document = documents.get(documentId);
     if (!document) {
@@ -146,6 +151,7 @@ export async function distillDocuments(
       result.generated++;
     }
   }
+  atDocumentStart = { ...result, failed: [...result.failed] };
   context.heartbeat(progress(documentIds.length));
   log.info('Distilled batch', {
     documents: documentIds.length,
