@@ -157,7 +157,7 @@ export function createPrepareTurn(context: AgentContext) {
     // tool answer), the tool loop lets the model call that tool itself.
     let overview: string | undefined;
     if (capability && mode === 'grounded') {
-      overview = await describeKnowledgeBase(context.mongo);
+      overview = await describeKnowledgeBase(context.knowledgeBase);
       await storeStep(collections, {
         _id: overviewId(input.turnId),
         turnId: input.turnId,

@@ -103,6 +103,21 @@ export function agentCollections(mongo: MongoDatabase) {
 
 export type AgentCollections = ReturnType<typeof agentCollections>;
 
+/** What the evaluation reads of the agent's turns: each turn's tool steps, as stored. */
+export interface AgentTurnSteps {
+  toolSteps(turnId: string): Promise<ToolStepRecord[]>;
+}
+
+export function agentTurnSteps(mongo: MongoDatabase): AgentTurnSteps {
+  const steps = mongo.db.collection<StepRecord>(COLLECTIONS.agentSteps);
+  return {
+    async toolSteps(turnId) {
+      const records = await steps.find({ turnId, kind: 'tool' }).toArray();
+      return records.filter((record): record is ToolStepRecord => record.kind === 'tool');
+    },
+  };
+}
+
 export async function emitTurnEvent(
   events: Collection<TurnEventRecord>,
   turnId: string,
