@@ -16,6 +16,7 @@ import {
   beginModelStep,
   earlierTurns,
   finishModelStep,
+  recordModelCall,
   turnRecords,
   turnSources,
 } from '../../integrations/mongo/stores/agent-turns.js';
@@ -58,7 +59,6 @@ export function createGroundedAnswer(context: AgentContext) {
   }
 
   return async function agentGroundedAnswer(input: GroundedAnswerInput): Promise<ModelStepResult> {
-    const id = `${input.turnId}:${input.step}:model`;
     const finished = await beginModelStep(collections, input.turnId, input.step);
     if (finished) return finished;
     const started = Date.now();
@@ -89,14 +89,7 @@ export function createGroundedAnswer(context: AgentContext) {
         const live = liveTextWriter(collections.liveText, input.turnId, input.step);
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), settings.answerTimeoutMs);
-        // An audit of every real model invocation: the crash tests count them per step.
-        await collections.modelCalls.insertOne({
-          turnId: input.turnId,
-          step: input.step,
-          provider: llm.provider,
-          model: llm.modelId,
-          at: new Date(),
-        });
+        await recordModelCall(collections, input.turnId, input.step, llm);
         let draft = '';
         let enough = false;
         let failure: string | undefined;
@@ -199,19 +192,7 @@ export function createGroundedAnswer(context: AgentContext) {
         .filter(Boolean)
         .join('; '),
     };
-    await finishModelStep(
-      collections,
-      {
-        _id: id,
-        turnId: input.turnId,
-        conversationId: input.conversationId,
-        step: input.step,
-        kind: 'model',
-        result,
-        usage,
-      },
-      step,
-    );
+    await finishModelStep(collections, input, result, usage, step);
     return result;
   };
 }
