@@ -1,6 +1,13 @@
 // Histograms as hand-written SVG: the dataset card shows the content length and quality score
 // distributions as pictures, without a plotting library. Pure functions of the values.
-import { chartEnd, chartFrame, chartStart, escapeXml, formatAxisNumber } from './svg.js';
+import {
+  chartEnd,
+  chartFrame,
+  chartStart,
+  escapeXml,
+  formatAxisNumber,
+  type ChartSize,
+} from './svg.js';
 
 export interface HistogramBin {
   /** Inclusive lower edge. */
@@ -38,19 +45,14 @@ export function histogramBins(
  * A bar chart of histogram bins: one bar per bin with its count above it, the lower edges
  * along the x axis, a title and an axis label. Output is deterministic (no ids, no dates).
  */
-export function histogramSvg(options: {
-  title: string;
-  xLabel: string;
-  bins: readonly HistogramBin[];
-  width?: number;
-  height?: number;
-}): string {
-  const frame = chartFrame(options.width ?? 640, options.height ?? 320, {
-    top: 40,
-    right: 20,
-    bottom: 56,
-    left: 48,
-  });
+export function histogramSvg(
+  options: ChartSize & {
+    title: string;
+    xLabel: string;
+    bins: readonly HistogramBin[];
+  },
+): string {
+  const frame = chartFrame(options, 48);
   const { margin, plotWidth, plotHeight } = frame;
   const maxCount = Math.max(1, ...options.bins.map((bin) => bin.count));
   const barWidth = plotWidth / Math.max(1, options.bins.length);

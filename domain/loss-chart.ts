@@ -1,21 +1,23 @@
 // The loss curve of a training run as hand-written SVG, in the style of the dataset charts:
 // the model card shows it and the registry keeps it beside the model. Deterministic output.
 import type { TrainingMetric } from './training-log.js';
-import { chartEnd, chartFrame, chartStart, escapeXml, formatAxisNumber } from './svg.js';
+import {
+  chartEnd,
+  chartFrame,
+  chartStart,
+  escapeXml,
+  formatAxisNumber,
+  type ChartSize,
+} from './svg.js';
 
 /** A line chart of loss per step, with min/max ticks on both axes and a dot per logged step. */
-export function lossCurveSvg(options: {
-  title: string;
-  metrics: readonly Pick<TrainingMetric, 'step' | 'loss'>[];
-  width?: number;
-  height?: number;
-}): string {
-  const frame = chartFrame(options.width ?? 640, options.height ?? 320, {
-    top: 40,
-    right: 20,
-    bottom: 56,
-    left: 56,
-  });
+export function lossCurveSvg(
+  options: ChartSize & {
+    title: string;
+    metrics: readonly Pick<TrainingMetric, 'step' | 'loss'>[];
+  },
+): string {
+  const frame = chartFrame(options, 56);
   const { margin, plotWidth, plotHeight } = frame;
   const points = [...options.metrics].sort((a, b) => a.step - b.step);
   const steps = points.map((point) => point.step);

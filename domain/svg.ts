@@ -27,11 +27,20 @@ export interface ChartFrame {
   plotHeight: number;
 }
 
-export function chartFrame(
-  width: number,
-  height: number,
-  margin: ChartFrame['margin'],
-): ChartFrame {
+/** How big a chart is drawn unless its caller says otherwise. */
+export interface ChartSize {
+  width?: number;
+  height?: number;
+}
+
+/**
+ * The frame of a dataset-card or loss chart: 640×320 by default, room for the title above and
+ * the axis labels below; `leftMargin` fits the widest y label.
+ */
+export function chartFrame(size: ChartSize, leftMargin: number): ChartFrame {
+  const width = size.width ?? 640;
+  const height = size.height ?? 320;
+  const margin = { top: 40, right: 20, bottom: 56, left: leftMargin };
   return {
     width,
     height,
