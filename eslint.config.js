@@ -113,6 +113,14 @@ export default tseslint.config(
               message:
                 'Workflows import only @temporalio/workflow, other workflows, shared literals and types.',
             },
+            {
+              // Any package at runtime but Temporal's own deterministic ones (workflow APIs,
+              // search-attribute keys); relative imports are checked by the groups above.
+              regex: '^(?![.]|@temporalio/(workflow|common)$)',
+              allowTypeImports: true,
+              message:
+                'Workflows import at runtime only @temporalio/workflow (and @temporalio/common); other packages as types only.',
+            },
           ],
         },
       ],
@@ -158,10 +166,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: upperLayers(['workers', 'clients', 'infra', 'workflows']),
-              allowTypeImports: true,
+              group: upperLayers(['workers', 'clients', 'infra']),
               message:
-                'activities/ take their ports as arguments: nothing from workers/, clients/ or infra/ (workflow types only).',
+                'activities/ take their ports as arguments: nothing from workers/, clients/ or infra/, not even types.',
+            },
+            {
+              group: upperLayers(['workflows']),
+              allowTypeImports: true,
+              message: 'activities/ import workflow types only (workflows/ call activities).',
             },
           ],
         },
@@ -177,9 +189,8 @@ export default tseslint.config(
           patterns: [
             {
               group: upperLayers(['activities', 'workers', 'clients', 'workflows']),
-              allowTypeImports: true,
               message:
-                'integrations/ are adapters: they import domain/ and config/, never the layers that use them.',
+                'integrations/ are adapters: they import domain/ and config/, never the layers that use them (not even types).',
             },
           ],
         },

@@ -123,6 +123,9 @@ export function loadConfig(
     'TEMPORAL_API_KEY',
   ] as const)
     registerSecret(name, env[name]);
+  // The chat model and the embedding model each authenticate with their provider's key.
+  const providerKey = (provider: string) =>
+    provider === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY;
   for (const entry of env.PAYLOAD_ENCRYPTION_KEYS ?? [])
     registerSecret(`PAYLOAD_ENCRYPTION_KEYS (${entry.id})`, entry.key);
   if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
@@ -219,7 +222,7 @@ export function loadConfig(
         contextSize: env.LLM_CONTEXT_SIZE,
         threads: env.LLM_THREADS,
         timeoutMs: env.LLM_TIMEOUT_MS,
-        apiKey: env.LLM_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        apiKey: providerKey(env.LLM_PROVIDER),
         endpointUrl: env.HF_ENDPOINT_URL,
       },
       embeddings: {
@@ -229,7 +232,7 @@ export function loadConfig(
         dimensions: env.EMBEDDING_DIMENSIONS,
         threads: env.EMBEDDING_THREADS,
         timeoutMs: env.LLM_TIMEOUT_MS,
-        apiKey: env.EMBEDDING_PROVIDER === 'huggingface' ? env.HF_TOKEN : env.OPENAI_API_KEY,
+        apiKey: providerKey(env.EMBEDDING_PROVIDER),
         endpointUrl: env.HF_EMBEDDING_ENDPOINT_URL,
       },
     },

@@ -1,6 +1,13 @@
 // Histograms as hand-written SVG: the dataset card shows the content length and quality score
 // distributions as pictures, without a plotting library. Pure functions of the values.
-import { escapeXml, formatAxisNumber } from './svg.js';
+import {
+  chartEnd,
+  chartFrame,
+  chartStart,
+  escapeXml,
+  formatAxisNumber,
+  type ChartSize,
+} from './svg.js';
 
 export interface HistogramBin {
   /** Inclusive lower edge. */
@@ -38,18 +45,15 @@ export function histogramBins(
  * A bar chart of histogram bins: one bar per bin with its count above it, the lower edges
  * along the x axis, a title and an axis label. Output is deterministic (no ids, no dates).
  */
-export function histogramSvg(options: {
-  title: string;
-  xLabel: string;
-  bins: readonly HistogramBin[];
-  width?: number;
-  height?: number;
-}): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 320;
-  const margin = { top: 40, right: 20, bottom: 56, left: 48 };
-  const plotWidth = width - margin.left - margin.right;
-  const plotHeight = height - margin.top - margin.bottom;
+export function histogramSvg(
+  options: ChartSize & {
+    title: string;
+    xLabel: string;
+    bins: readonly HistogramBin[];
+  },
+): string {
+  const frame = chartFrame(options, 48);
+  const { margin, plotWidth, plotHeight } = frame;
   const maxCount = Math.max(1, ...options.bins.map((bin) => bin.count));
   const barWidth = plotWidth / Math.max(1, options.bins.length);
   const bars = options.bins.map((bin, index) => {
@@ -68,16 +72,9 @@ export function histogramSvg(options: {
       ? ''
       : `<text x="${(margin.left + plotWidth).toFixed(1)}" y="${(margin.top + plotHeight + 16).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(formatAxisNumber(last.to, 2))}</text>`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(options.title)}</text>`,
-    `<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${margin.left + plotWidth}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
-    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
+    ...chartStart(frame, options.title),
     ...bars,
     lastEdge,
-    `<text x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">${escapeXml(options.xLabel)}</text>`,
-    `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">count</text>`,
-    '</svg>',
-    '',
+    ...chartEnd(frame, options.xLabel, 'count'),
   ].join('\n');
 }

@@ -1,20 +1,24 @@
 // The loss curve of a training run as hand-written SVG, in the style of the dataset charts:
 // the model card shows it and the registry keeps it beside the model. Deterministic output.
 import type { TrainingMetric } from './training-log.js';
-import { escapeXml, formatAxisNumber } from './svg.js';
+import {
+  chartEnd,
+  chartFrame,
+  chartStart,
+  escapeXml,
+  formatAxisNumber,
+  type ChartSize,
+} from './svg.js';
 
 /** A line chart of loss per step, with min/max ticks on both axes and a dot per logged step. */
-export function lossCurveSvg(options: {
-  title: string;
-  metrics: readonly Pick<TrainingMetric, 'step' | 'loss'>[];
-  width?: number;
-  height?: number;
-}): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 320;
-  const margin = { top: 40, right: 20, bottom: 56, left: 56 };
-  const plotWidth = width - margin.left - margin.right;
-  const plotHeight = height - margin.top - margin.bottom;
+export function lossCurveSvg(
+  options: ChartSize & {
+    title: string;
+    metrics: readonly Pick<TrainingMetric, 'step' | 'loss'>[];
+  },
+): string {
+  const frame = chartFrame(options, 56);
+  const { margin, plotWidth, plotHeight } = frame;
   const points = [...options.metrics].sort((a, b) => a.step - b.step);
   const steps = points.map((point) => point.step);
   const losses = points.map((point) => point.loss);
@@ -39,20 +43,13 @@ export function lossCurveSvg(options: {
   );
   const bottom = margin.top + plotHeight;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(options.title)}</text>`,
-    `<line x1="${margin.left}" y1="${bottom}" x2="${margin.left + plotWidth}" y2="${bottom}" stroke="#333"/>`,
-    `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${bottom}" stroke="#333"/>`,
+    ...chartStart(frame, options.title),
     points.length > 0 ? `<path d="${path}" fill="none" stroke="#4c78a8" stroke-width="2"/>` : '',
     ...dots,
     `<text x="${margin.left}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatAxisNumber(minStep, 3)}</text>`,
     `<text x="${margin.left + plotWidth}" y="${bottom + 16}" text-anchor="middle" font-size="10">${formatAxisNumber(maxStep, 3)}</text>`,
     `<text x="${margin.left - 6}" y="${bottom}" text-anchor="end" font-size="10">${formatAxisNumber(minLoss, 3)}</text>`,
     `<text x="${margin.left - 6}" y="${margin.top + 4}" text-anchor="end" font-size="10">${formatAxisNumber(maxLoss, 3)}</text>`,
-    `<text x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">step</text>`,
-    `<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">training loss</text>`,
-    '</svg>',
-    '',
+    ...chartEnd(frame, 'step', 'training loss'),
   ].join('\n');
 }

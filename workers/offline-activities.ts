@@ -13,12 +13,18 @@ import { createSummarizerEndpointActivities } from '../activities/summarizer-end
 import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 import { createInferenceEndpointsClient } from '../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
-import { createInferenceEndpointStore } from '../integrations/mongo/stores/inference-endpoints.js';
+import { agentTurnSteps } from '../integrations/mongo/stores/agent-turns.js';
 import { createDatasetRegistry } from '../integrations/mongo/stores/dataset-registry.js';
+import { createInferenceEndpointStore } from '../integrations/mongo/stores/inference-endpoints.js';
 import { createModelRegistry } from '../integrations/mongo/stores/model-registry.js';
+import { createRagChunkReader } from '../integrations/mongo/stores/rag-chunks.js';
+import { createRagContextCache } from '../integrations/mongo/stores/rag-context-cache.js';
+import { rawDocumentStore } from '../integrations/mongo/stores/raw-documents.js';
 import { createRefreshStageLedger } from '../integrations/mongo/stores/refresh-stages.js';
+import { createRoundTripDocumentStore } from '../integrations/mongo/stores/round-trip-documents.js';
 import { createTrainingJobStore } from '../integrations/mongo/stores/training-jobs.js';
 import { createSearchTablePublisher } from '../integrations/search/create-search-index.js';
+import { findTurnTraceId } from '../integrations/tracing/mongo-trace-store.js';
 import { createTrainingBackendFactory } from '../integrations/training/create-training-backend.js';
 import { createHubs, type WorkerDependencies } from './dependencies.js';
 
@@ -46,6 +52,7 @@ export function createOfflineActivities(
   const { config, mongo } = dependencies;
   const modelRegistry = createModelRegistry(mongo);
   const datasetRegistry = createDatasetRegistry(mongo);
+  const raw = rawDocumentStore(mongo);
   const endpointUsage = createEndpointUsage(mongo.db);
   return {
     ...createWorkflowInputActivities(),
@@ -59,16 +66,22 @@ export function createOfflineActivities(
       modelRegistry,
       endpointUsage,
     }),
-    ...createRoundTripActivities(dependencies),
+    ...createRoundTripActivities({
+      storage: dependencies.storage,
+      documents: createRoundTripDocumentStore(mongo),
+    }),
     ...createRagActivities({
       ...dependencies,
+      raw,
+      contextCache: createRagContextCache(mongo),
       searchTables: createSearchTablePublisher(config.rag),
     }),
     ...createCollectionActivities(dependencies),
     ...createRefreshActivities({ config, stages: createRefreshStageLedger(mongo) }),
     ...createDatasetActivities({
       storage: dependencies.storage,
-      mongo,
+      raw,
+      registry: datasetRegistry,
       llm: dependencies.llm,
       modelProblems: dependencies.modelProblems,
       hub: dependencies.datasetHub,
@@ -89,6 +102,11 @@ export function createOfflineActivities(
       modelProblems: dependencies.modelProblems,
       modelHub: dependencies.modelHub ?? createHubs(config).modelHub,
     }),
-    ...createEvaluateActivities(dependencies),
+    ...createEvaluateActivities({
+      ...dependencies,
+      turnSteps: agentTurnSteps(mongo),
+      traceIdOfTurn: (turnId) => findTurnTraceId(mongo.db, turnId),
+      ragChunks: createRagChunkReader(mongo),
+    }),
   };
 }

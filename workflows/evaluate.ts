@@ -7,23 +7,17 @@ import {
 } from '@temporalio/workflow';
 import type { createEvaluateActivities } from '../activities/evaluate/index.js';
 import type { EvaluationMetricsResult } from '../domain/evaluation-run.js';
+import { PIPELINE_RETRY, STORAGE_ACTIVITY } from './activity-policies.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
 
 type EvaluationActivities = ReturnType<typeof createEvaluateActivities>;
 
-const retry = {
-  initialInterval: '2 seconds',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 5,
-};
+// Fewer, slower retries than the other pipelines: each attempt may have asked the agent.
+const retry = { ...PIPELINE_RETRY, initialInterval: '2 seconds', maximumAttempts: 5 };
 
-const storageActivities = proxyActivities<EvaluationActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry,
-});
+const storageActivities = proxyActivities<EvaluationActivities>({ ...STORAGE_ACTIVITY, retry });
 
 // Writing starter questions, waiting for the agent and judging all call models on a CPU: long,
 // so they heartbeat, and a dead worker's attempt is retried within a minute.

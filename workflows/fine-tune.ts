@@ -12,29 +12,20 @@ import type { createFineTuneActivities } from '../activities/fine-tune/index.js'
 import type { AwaitTrainingResult, TrainingDataset } from '../domain/fine-tune.js';
 import type { SummarizerEvaluation } from '../domain/model-card.js';
 import type { RougeScores } from '../domain/rouge.js';
+import { PIPELINE_RETRY, STORAGE_ACTIVITY } from './activity-policies.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 
 type Activities = ReturnType<typeof createFineTuneActivities> &
   ReturnType<typeof createDatasetActivities>;
 
-const retry = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-};
-
-const storageActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry,
-});
+const storageActivities = proxyActivities<Activities>(STORAGE_ACTIVITY);
 
 // Evaluation calls a model per test sample: long, heartbeating, resumed at its sample.
 const evaluationActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry,
+  retry: PIPELINE_RETRY,
 });
 
 export interface FineTuneDryRunResult {
@@ -105,7 +96,7 @@ export async function fineTune(
   const watchActivities = proxyActivities<Activities>({
     startToCloseTimeout: `${input.timeoutMinutes + 60} minutes`,
     heartbeatTimeout: `${Math.max(15, input.pollIntervalSeconds * 3)} seconds`,
-    retry: { ...retry, maximumAttempts: 50 },
+    retry: { ...PIPELINE_RETRY, maximumAttempts: 50 },
   });
 
   let dataset: TrainingDataset = await storageActivities.resolveTrainingDataset.executeWithOptions(

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { createDatasetActivities } from '../activities/dataset/index.js';
 import type { GenerateDatasetResult } from '../domain/dataset-version.js';
+import { PIPELINE_RETRY, STORAGE_ACTIVITY } from './activity-policies.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 import { DOCUMENT_COUNT } from './search-attributes.js';
@@ -18,24 +19,15 @@ import { DOCUMENT_COUNT } from './search-attributes.js';
  */
 export const DOCUMENT_LIST_IN_STORAGE_PATCH = 'dataset-document-list-in-storage';
 
-const retry = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-};
-
-const storageActivities = proxyActivities<ReturnType<typeof createDatasetActivities>>({
-  startToCloseTimeout: '5 minutes',
-  retry,
-});
+const storageActivities =
+  proxyActivities<ReturnType<typeof createDatasetActivities>>(STORAGE_ACTIVITY);
 
 // Distillation calls the teacher: long, so it heartbeats (also while a call runs), and a dead
 // worker is noticed within the heartbeat timeout; the retry resumes where it stopped.
 const distillActivities = proxyActivities<ReturnType<typeof createDatasetActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
-  retry,
+  retry: PIPELINE_RETRY,
 });
 
 /**

@@ -2,29 +2,21 @@ import { log, proxyActivities, setHandler, workflowInfo } from '@temporalio/work
 import type { createRagActivities } from '../activities/rag/index.js';
 import type { RagBatchResult, RagIndexResult } from '../domain/rag/rag-index.js';
 import type { StageProgress } from '../domain/progress.js';
+import { PIPELINE_RETRY, STORAGE_ACTIVITY } from './activity-policies.js';
 import { parseInput } from './parse-input.js';
 import { progressQuery } from './progress-query.js';
 
 type RagActivities = ReturnType<typeof createRagActivities>;
 
-const retry = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-};
-
 /** Planning and the version switch: quick reads and single-document writes. */
-const control = proxyActivities<Pick<RagActivities, 'planRagIndex' | 'activateRagIndex'>>({
-  startToCloseTimeout: '5 minutes',
-  retry,
-});
+const control =
+  proxyActivities<Pick<RagActivities, 'planRagIndex' | 'activateRagIndex'>>(STORAGE_ACTIVITY);
 
 /** Copying, chunking, LLM contexts and embedding: long, so they heartbeat. */
 const work = proxyActivities<Pick<RagActivities, 'copyUnchangedRagRecords' | 'indexRagBatch'>>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '5 minutes',
-  retry,
+  retry: PIPELINE_RETRY,
 });
 
 /**

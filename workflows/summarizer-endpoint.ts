@@ -17,20 +17,14 @@ import type {
   EndpointState,
 } from '../domain/summarizer-endpoint.js';
 import type { SummarizerEndpointInput } from '../domain/workflow-inputs.js';
+import { PIPELINE_RETRY } from './activity-policies.js';
 import { parseInput } from './parse-input.js';
 
 type Activities = ReturnType<typeof createSummarizerEndpointActivities>;
 
-const retry = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 10,
-};
-
 const apiActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry,
+  retry: PIPELINE_RETRY,
 });
 
 /** What the `endpoint` query answers: the CLI prints the URL once the state is running. */
@@ -162,7 +156,7 @@ export async function summarizerEndpoint(
   const watchActivities = proxyActivities<Activities>({
     startToCloseTimeout: `${Math.ceil(input.timeoutMinutes) + 5} minutes`,
     heartbeatTimeout: `${Math.max(15, Math.ceil(input.pollIntervalSeconds * 3))} seconds`,
-    retry,
+    retry: PIPELINE_RETRY,
   });
   const running = await watchActivities.awaitEndpointRunning.executeWithOptions(
     { summary: `Wait until ${namespace}/${name} runs` },

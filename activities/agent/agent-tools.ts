@@ -73,7 +73,7 @@ export async function runTool(
     }
     case TOOL_NAMES.whatCanIDo: {
       whatCanIDoArgumentsSchema.parse(call.arguments ?? {});
-      const content = await describeKnowledgeBase(context.mongo);
+      const content = await describeKnowledgeBase(context.knowledgeBase);
       return { content, sources: [], outcome: `${content.split('\n').length - 1} topics` };
     }
     default:

@@ -5,6 +5,7 @@ import type { Summarizer } from '../../integrations/llm/summarizer.js';
 import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import type { AgentCollections } from '../../integrations/mongo/stores/agent-turns.js';
 import type { Retriever } from '../../integrations/search/retriever.js';
+import type { KnowledgeBaseSources } from './what-can-i-do.js';
 
 export interface AgentSettings {
   mode: AgentMode;
@@ -29,6 +30,8 @@ export interface AgentContext {
   retriever: Retriever;
   summarizer: Summarizer;
   collections: AgentCollections;
+  /** What the what_can_i_do overview reads. */
+  knowledgeBase: KnowledgeBaseSources;
   settings: AgentSettings;
 }
 

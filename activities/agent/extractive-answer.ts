@@ -31,12 +31,12 @@ export function quotedAnswer(
   };
 }
 
-export function createExtractiveAnswer(context: AgentContext) {
+export function createExtractiveAnswer({ collections }: AgentContext) {
   return async function agentExtractiveAnswer(
     input: ExtractiveAnswerInput,
   ): Promise<ModelStepResult> {
     const started = Date.now();
-    const sources = turnSources(await turnRecords(context.collections, input.turnId));
+    const sources = turnSources(await turnRecords(collections, input.turnId));
     const result = quotedAnswer(input.question, sources, input.reason);
     return { ...result, durationMs: Date.now() - started };
   };

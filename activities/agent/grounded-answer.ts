@@ -4,13 +4,11 @@
 // survives is the answer, cited by the passage that supports it; when nothing survives, or the
 // model fails or runs out of time, the answer is quotes of the passages. Works the same with a
 // 135M local model and a large remote one: the model can only add words, never wrong ones.
-import { log } from '@temporalio/activity';
 import {
   buildGroundedPrompt,
   GROUNDED_SYSTEM_PROMPT,
 } from '../../domain/answering/grounded-prompt.js';
 import { groundDraft } from '../../domain/answering/grounding.js';
-import { SecondBrainError } from '../../domain/errors.js';
 import { NO_ANSWER, truncate, type AgentStep, type ModelStepResult } from '../../domain/agent.js';
 import {
   beginModelStep,
@@ -21,7 +19,7 @@ import {
 } from '../../integrations/mongo/stores/agent-turns.js';
 import type { AgentContext } from './dependencies.js';
 import { quotedAnswer } from './extractive-answer.js';
-import { currentAttempt, withHeartbeat } from './heartbeat.js';
+import { draftGroundedAnswer, GROUNDED_ANSWER_MAX_TOKENS } from './grounded-draft.js';
 import { liveTextWriter } from './live-text.js';
 
 export interface GroundedAnswerInput {
@@ -32,18 +30,11 @@ export interface GroundedAnswerInput {
   summary: string;
 }
 
-/**
- * Tokens the answer may take: three short cited sentences. Small models ramble past them, and
- * on a CPU every extra token is time the reader waits for sentences the check drops anyway.
- */
-export const GROUNDED_ANSWER_MAX_TOKENS = 120;
-/** The end of a sentence, its citations included, followed by the start of the next one. */
-const SENTENCE_END = /[.!?](?:\s*\[\d{1,3}\])*\s+(?=\S)/g;
 /** Chat-template tokens the prompt count may miss (BOS, generation prompt). */
 const TEMPLATE_MARGIN_TOKENS = 32;
 
 export function createGroundedAnswer(context: AgentContext) {
-  const { collections, llm, settings } = context;
+  const { collections, llm } = context;
 
   async function conversationSoFar(input: GroundedAnswerInput): Promise<string> {
     const previous = await earlierTurns(collections, input.conversationId, input.turnId, 1);
@@ -58,7 +49,6 @@ export function createGroundedAnswer(context: AgentContext) {
   }
 
   return async function agentGroundedAnswer(input: GroundedAnswerInput): Promise<ModelStepResult> {
-    const id = `${input.turnId}:${input.step}:model`;
     const finished = await beginModelStep(collections, input.turnId, input.step);
     if (finished) return finished;
     const started = Date.now();
@@ -87,61 +77,10 @@ export function createGroundedAnswer(context: AgentContext) {
         );
       } else {
         const live = liveTextWriter(collections.liveText, input.turnId, input.step);
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), settings.answerTimeoutMs);
-        // An audit of every real model invocation: the crash tests count them per step.
-        await collections.modelCalls.insertOne({
-          turnId: input.turnId,
-          step: input.step,
-          provider: llm.provider,
-          model: llm.modelId,
-          at: new Date(),
-        });
-        let draft = '';
-        let enough = false;
-        let failure: string | undefined;
-        try {
-          const response = await withHeartbeat(() =>
-            llm.chat({
-              messages: prompt.messages,
-              temperature: 0,
-              maxTokens: GROUNDED_ANSWER_MAX_TOKENS,
-              signal: controller.signal,
-              onText: (piece) => {
-                firstTokenMs ??= Date.now() - started;
-                draft += piece;
-                // Three finished sentences are all the answer keeps: stop paying for more.
-                if (!enough && (draft.match(SENTENCE_END) ?? []).length >= 3) {
-                  enough = true;
-                  controller.abort();
-                }
-                live.push(piece);
-              },
-              cache: false,
-            }),
-          );
-          draft = response.text || draft;
-          usage = response.usage;
-        } catch (error) {
-          // A passing fault (a remote provider's 503) is Temporal's to retry, once; anything
-          // else, and a timeout, ends in the best answer the draft and the passages allow.
-          const retryable = error instanceof SecondBrainError && error.retryable;
-          if (retryable && currentAttempt() < 2 && !controller.signal.aborted) throw error;
-          failure = enough
-            ? undefined
-            : controller.signal.aborted
-              ? `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`
-              : `the model failed: ${truncate(error instanceof Error ? error.message : String(error), 200)}`;
-          if (failure)
-            log.warn('Grounded answer: model call failed; answering from what checks out', {
-              turnId: input.turnId,
-              reason: failure,
-            });
-        } finally {
-          clearTimeout(timer);
-        }
-        if (controller.signal.aborted && !failure && !enough)
-          failure = `the model took longer than ${Math.round(settings.answerTimeoutMs / 1000)} s`;
+        const drafted = await draftGroundedAnswer(context, input, prompt.messages, live, started);
+        const { draft, failure } = drafted;
+        usage = drafted.usage;
+        firstTokenMs = drafted.firstTokenMs;
         const grounded = groundDraft(draft, prompt.passages, {
           forbidden: [GROUNDED_SYSTEM_PROMPT],
           question: input.question,
@@ -199,19 +138,7 @@ export function createGroundedAnswer(context: AgentContext) {
         .filter(Boolean)
         .join('; '),
     };
-    await finishModelStep(
-      collections,
-      {
-        _id: id,
-        turnId: input.turnId,
-        conversationId: input.conversationId,
-        step: input.step,
-        kind: 'model',
-        result,
-        usage,
-      },
-      step,
-    );
+    await finishModelStep(collections, input, result, usage, step);
     return result;
   };
 }

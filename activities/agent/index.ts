@@ -6,6 +6,8 @@
 // short outcomes.
 import { createChatSummarizer } from '../../integrations/llm/summarizer.js';
 import { agentCollections } from '../../integrations/mongo/stores/agent-turns.js';
+import { createRagChunkReader } from '../../integrations/mongo/stores/rag-chunks.js';
+import { rawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
 import type { AgentActivityDependencies, AgentContext } from './dependencies.js';
 import { createExtractiveAnswer } from './extractive-answer.js';
 import { createFinishTurn } from './finish-turn.js';
@@ -31,6 +33,10 @@ export function createAgentActivities(dependencies: AgentActivityDependencies) {
     retriever: dependencies.retriever,
     summarizer: dependencies.summarizer ?? createChatSummarizer(dependencies.llm),
     collections: agentCollections(dependencies.mongo),
+    knowledgeBase: {
+      chunks: createRagChunkReader(dependencies.mongo),
+      raw: rawDocumentStore(dependencies.mongo),
+    },
     settings: dependencies.settings,
   };
   return {

@@ -16,6 +16,7 @@ import {
   beginModelStep,
   earlierTurns,
   finishModelStep,
+  recordModelCall,
   turnRecords,
   turnSources,
 } from '../../integrations/mongo/stores/agent-turns.js';
@@ -43,7 +44,6 @@ export interface ModelStepInput {
 export function createModelStep(context: AgentContext) {
   const { collections, llm } = context;
   return async function agentModelStep(input: ModelStepInput): Promise<ModelStepResult> {
-    const id = `${input.turnId}:${input.step}:model`;
     const finished = await beginModelStep(collections, input.turnId, input.step);
     if (finished) return finished;
     const records = await turnRecords(collections, input.turnId);
@@ -82,14 +82,7 @@ export function createModelStep(context: AgentContext) {
       llm.contextWindow - MODEL_STEP_MAX_TOKENS - overheadTokens,
       (text) => llm.countTokens(text),
     );
-    // An audit of every real model invocation: the crash tests count them per step.
-    await collections.modelCalls.insertOne({
-      turnId: input.turnId,
-      step: input.step,
-      provider: llm.provider,
-      model: llm.modelId,
-      at: new Date(),
-    });
+    await recordModelCall(collections, input.turnId, input.step, llm);
     const started = Date.now();
     const live = liveTextWriter(collections.liveText, input.turnId, input.step, salvageAnswer);
     const response = await withHeartbeat(() =>
@@ -154,19 +147,7 @@ export function createModelStep(context: AgentContext) {
       ok: true,
       outcome: `${response.usage.promptTokens}+${response.usage.completionTokens} tokens`,
     };
-    await finishModelStep(
-      collections,
-      {
-        _id: id,
-        turnId: input.turnId,
-        conversationId: input.conversationId,
-        step: input.step,
-        kind: 'model',
-        result,
-        usage: response.usage,
-      },
-      step,
-    );
+    await finishModelStep(collections, input, result, response.usage, step);
     return result;
   };
 }

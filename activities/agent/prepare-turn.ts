@@ -4,18 +4,16 @@
 // a question the knowledge base knows nothing of is declined without a model call.
 import { resolveAgentMode, type ResolvedAgentMode } from '../../domain/answering/agent-mode.js';
 import { isCapabilityQuestion, searchQuery } from '../../domain/answering/follow-up-query.js';
-import { judgeRelevance } from '../../domain/answering/relevance.js';
 import { formatSearchResults, TOOL_NAMES, truncate, type AgentStep } from '../../domain/agent.js';
 import {
   earlierTurns,
   emitTurnEvent,
   storeStep,
   turnEventSeq,
-  type StoredSource,
   type ToolStepRecord,
 } from '../../integrations/mongo/stores/agent-turns.js';
 import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
-import { withHeartbeat } from './heartbeat.js';
+import { findRelevantSources } from './relevant-sources.js';
 import { describeKnowledgeBase } from './what-can-i-do.js';
 
 export interface PrepareTurnInput {
@@ -52,7 +50,7 @@ function overviewId(turnId: string): string {
 }
 
 export function createPrepareTurn(context: AgentContext) {
-  const { collections, retriever, llm, settings } = context;
+  const { collections, llm, settings } = context;
   return async function agentPrepareTurn(input: PrepareTurnInput): Promise<PreparedTurn> {
     const mode = resolveAgentMode(settings.mode, llm.provider);
     const id = `${input.turnId}:${PREPARE_STEP}:tool:0`;
@@ -97,31 +95,7 @@ export function createPrepareTurn(context: AgentContext) {
         input: truncate(query, 300),
       },
     );
-    const found = await withHeartbeat(() => retriever.search(query, { k: settings.searchK }));
-    const numbered = found.map((chunk, index) => ({
-      n: index + 1,
-      chunkId: chunk.chunkId,
-      documentId: chunk.documentId,
-      url: chunk.url,
-      title: chunk.title,
-      text: chunk.text,
-    }));
-    const relevance = judgeRelevance(query, numbered, settings.minCoverage);
-    // Only passages that hold some of the question's terms become citable sources; renumbered
-    // so the model and the reader see [1], [2], ... without gaps.
-    const sources: StoredSource[] = relevance.relevant
-      ? relevance.passages.map((passage, index) => ({
-          ...numbered.find((chunk) => chunk.n === passage.n)!,
-          n: index + 1,
-        }))
-      : [];
-    const outcome = relevance.relevant
-      ? `${sources.length} relevant of ${found.length} passages`
-      : `nothing relevant in ${found.length} passages (coverage ${relevance.coverage.toFixed(2)}${
-          relevance.missingTerms.length > 0
-            ? `; missing: ${relevance.missingTerms.slice(0, 5).join(', ')}`
-            : ''
-        })`;
+    const { relevant, sources, outcome } = await findRelevantSources(context, query);
     const durationMs = Date.now() - started;
     const record: Omit<ToolStepRecord, 'createdAt'> = {
       _id: id,
@@ -157,7 +131,7 @@ export function createPrepareTurn(context: AgentContext) {
     // tool answer), the tool loop lets the model call that tool itself.
     let overview: string | undefined;
     if (capability && mode === 'grounded') {
-      overview = await describeKnowledgeBase(context.mongo);
+      overview = await describeKnowledgeBase(context.knowledgeBase);
       await storeStep(collections, {
         _id: overviewId(input.turnId),
         turnId: input.turnId,
@@ -182,7 +156,7 @@ export function createPrepareTurn(context: AgentContext) {
     }
     return {
       mode,
-      relevant: capability || relevance.relevant,
+      relevant: capability || relevant,
       sourceCount: sources.length,
       query,
       durationMs,

@@ -1,22 +1,17 @@
 // The what_can_i_do tool: what the knowledge base covers, read from the index itself (document
 // titles and headings shared by several documents), or from `raw` titles before any indexing.
 import { stripMarkers, truncate } from '../../domain/agent.js';
-import { COLLECTIONS } from '../../domain/names.js';
-import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import type { RagChunkReader } from '../../integrations/mongo/stores/rag-chunks.js';
+import type { RawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
 
-export async function describeKnowledgeBase(mongo: MongoDatabase): Promise<string> {
-  const chunks = await mongo.db
-    .collection<{ title?: string; headingPath?: string[]; documentId?: string; kind?: string }>(
-      COLLECTIONS.rag,
-    )
-    .find({ $or: [{ kind: 'chunk' }, { kind: { $exists: false } }] })
-    .project<{ title?: string; headingPath?: string[]; documentId?: string }>({
-      title: 1,
-      headingPath: 1,
-      documentId: 1,
-    })
-    .limit(20_000)
-    .toArray();
+/** Where the overview reads from: the index's chunks, else the ETL's document titles. */
+export interface KnowledgeBaseSources {
+  chunks: Pick<RagChunkReader, 'chunkOutlines'>;
+  raw: Pick<RawDocumentStore, 'titles'>;
+}
+
+export async function describeKnowledgeBase(sources: KnowledgeBaseSources): Promise<string> {
+  const chunks = await sources.chunks.chunkOutlines(20_000);
   const titles = new Map<string, number>();
   const headings = new Map<string, Set<string>>();
   for (const chunk of chunks) {
@@ -27,15 +22,7 @@ export async function describeKnowledgeBase(mongo: MongoDatabase): Promise<strin
       headings.set(key, (headings.get(key) ?? new Set()).add(chunk.documentId ?? ''));
     }
   }
-  if (titles.size === 0) {
-    const raw = await mongo.db
-      .collection<{ metadata?: { title?: string } }>(COLLECTIONS.raw)
-      .find({}, { projection: { 'metadata.title': 1 } })
-      .limit(200)
-      .toArray();
-    for (const document of raw)
-      if (document.metadata?.title) titles.set(document.metadata.title, 1);
-  }
+  if (titles.size === 0) for (const title of await sources.raw.titles(200)) titles.set(title, 1);
   if (titles.size === 0)
     return 'The knowledge base is empty: nothing has been indexed yet, so I cannot answer questions from it.';
   const topTitles = [...titles.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);

@@ -3,13 +3,14 @@
 import { Context } from '@temporalio/activity';
 import type { HubRepositories } from '../../integrations/huggingface/hub-repositories.js';
 import type { DatasetRegistry } from '../../integrations/mongo/stores/dataset-registry.js';
+import type { RawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
 import type { ObjectStorage } from '../../integrations/s3/object-storage.js';
-import type { RawDocumentReader } from './raw-documents.js';
 import type { Teacher } from './teacher.js';
 
 export interface DatasetActivityDependencies {
   storage: ObjectStorage;
-  raw: RawDocumentReader;
+  /** The ETL's documents, read by quality score or by id. */
+  raw: Pick<RawDocumentStore, 'scoredAtLeast' | 'byIds'>;
   registry: DatasetRegistry;
   teacher: Teacher;
   hub?: HubRepositories;

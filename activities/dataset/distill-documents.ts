@@ -22,7 +22,7 @@ import { SecondBrainError } from '../../domain/errors.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
 import { withHeartbeats, type DatasetActivityDependencies } from './dependencies.js';
 import { documentIdsOf } from './document-list.js';
-import type { DatasetSourceDocument } from './raw-documents.js';
+import type { DatasetSourceDocument } from '../../integrations/mongo/stores/raw-documents.js';
 
 export function documentHash(document: DatasetSourceDocument): string {
   return document.contentHash ?? hashContent(document.content);

@@ -2,18 +2,15 @@
 // (every answer persisted the moment it exists, so nothing is paid for twice), build and store
 // a version in the data registry (S3 files + a `datasets` entry), and publish it to the Hub.
 // Each activity lives in its own file and takes its dependencies as an argument; this builds
-// them once from the worker's clients.
+// them once from the stores and models the worker's composition root passes in.
 import type { HubRepositories } from '../../integrations/huggingface/hub-repositories.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
-import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
-import { createDatasetRegistry } from '../../integrations/mongo/stores/dataset-registry.js';
 import type { ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { buildDatasetVersion } from './build-dataset-version.js';
 import type { DatasetActivityDependencies } from './dependencies.js';
 import { distillDocuments } from './distill-documents.js';
 import { planDatasetDocumentList, planDatasetDocuments } from './plan-dataset-documents.js';
 import { publishDatasetVersion } from './publish-dataset-version.js';
-import { createRawDocumentReader } from './raw-documents.js';
 import { createTeacher } from './teacher.js';
 
 type Input<T extends (dependencies: DatasetActivityDependencies, input: never) => unknown> =
@@ -21,14 +18,16 @@ type Input<T extends (dependencies: DatasetActivityDependencies, input: never) =
 
 export function createDatasetActivities({
   storage,
-  mongo,
+  raw,
+  registry,
   llm,
   modelProblems = [],
   hub,
   defaultHubRepo,
 }: {
   storage: ObjectStorage;
-  mongo: MongoDatabase;
+  raw: DatasetActivityDependencies['raw'];
+  registry: DatasetActivityDependencies['registry'];
   /** The teacher: the worker's chat model; undefined when it could not load. */
   llm?: ChatModel;
   /** Why the chat model is missing, for the error a distillation step then fails with. */
@@ -38,8 +37,8 @@ export function createDatasetActivities({
 }) {
   const dependencies: DatasetActivityDependencies = {
     storage,
-    raw: createRawDocumentReader(mongo),
-    registry: createDatasetRegistry(mongo),
+    raw,
+    registry,
     teacher: createTeacher(llm, modelProblems),
     hub,
     defaultHubRepo,

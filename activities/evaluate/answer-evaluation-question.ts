@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { SecondBrainError } from '../../domain/errors.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import {
   evaluationCollections,
   type EvaluationResultRecord,
@@ -10,7 +9,6 @@ import {
   runRecord,
   withHeartbeat,
   type EvaluateDependencies,
-  type StepRecord,
 } from './dependencies.js';
 
 /** Evaluation conversations complete soon after their one question. */
@@ -23,8 +21,9 @@ function hashId(text: string, length = 24): string {
 /** Asks the agent one question (its own conversation) and stores the answer. */
 export function answerEvaluationQuestion({
   mongo,
+  turnSteps,
   runAgentTurn,
-}: Pick<EvaluateDependencies, 'mongo' | 'runAgentTurn'>) {
+}: Pick<EvaluateDependencies, 'mongo' | 'turnSteps' | 'runAgentTurn'>) {
   const results = evaluationCollections(mongo.db).results;
   return async function answerEvaluationQuestion(input: {
     runId: string;
@@ -64,10 +63,7 @@ export function answerEvaluationQuestion({
       }),
     );
     if (outcome.ok) {
-      const steps = await mongo.db
-        .collection<StepRecord>(COLLECTIONS.agentSteps)
-        .find({ turnId, kind: 'tool' })
-        .toArray();
+      const steps = await turnSteps.toolSteps(turnId);
       const documentOf = new Map(
         steps.flatMap((step) =>
           (step.sources ?? []).map((source) => [source.chunkId, source.documentId]),

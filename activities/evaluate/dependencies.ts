@@ -13,12 +13,20 @@ import {
 } from '../../integrations/evaluation/evaluation-store.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
 import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import type { AgentTurnSteps } from '../../integrations/mongo/stores/agent-turns.js';
+import type { RagChunkReader } from '../../integrations/mongo/stores/rag-chunks.js';
 import type { ObjectStorage } from '../../integrations/s3/object-storage.js';
 
 export interface EvaluateDependencies {
   config: Pick<Config, 'opik'>;
   storage: ObjectStorage;
   mongo: MongoDatabase;
+  /** The agent's stored tool steps: what each answer retrieved. */
+  turnSteps: AgentTurnSteps;
+  /** The id of an agent turn's trace, to link a result to it. */
+  traceIdOfTurn(turnId: string): Promise<string | undefined>;
+  /** The serving index's chunks, the starter questions' material. */
+  ragChunks: RagChunkReader;
   /** Writes the starter questions: the worker's chat model. */
   llm?: ChatModel;
   judge?: ChatModel;
@@ -71,14 +79,4 @@ export async function datasetItem(
       `Question ${itemId} is not in ${run.datasetName}@${run.datasetVersion}`,
     );
   return item;
-}
-
-/** What the evaluation reads of an agent step (agent_steps). */
-export interface StepRecord {
-  turnId: string;
-  kind: string;
-  step: number;
-  index?: number;
-  call?: { name: string };
-  sources?: { n: number; chunkId: string; documentId: string; text: string }[];
 }

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { SecondBrainError } from '../../domain/errors.js';
 import { deterministicScores } from '../../domain/evaluation-run.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import { createEvaluationScorer } from '../../integrations/evaluation/evaluation-metrics.js';
 import { evaluationCollections } from '../../integrations/evaluation/evaluation-store.js';
 import {
@@ -10,12 +9,14 @@ import {
   runRecord,
   withHeartbeat,
   type EvaluateDependencies,
-  type StepRecord,
 } from './dependencies.js';
 
 /** Scores one answer with every metric and stores the scores. */
 export function scoreEvaluationItem(
-  dependencies: Pick<EvaluateDependencies, 'mongo' | 'judge' | 'modelProblems'>,
+  dependencies: Pick<
+    EvaluateDependencies,
+    'mongo' | 'turnSteps' | 'traceIdOfTurn' | 'judge' | 'modelProblems'
+  >,
 ) {
   const { mongo } = dependencies;
   const results = evaluationCollections(mongo.db).results;
@@ -33,10 +34,7 @@ export function scoreEvaluationItem(
     if (!judge) throw missingModel(dependencies, 'judge model');
     const run = await runRecord(mongo, input.runId);
     const item = await datasetItem(mongo, run, input.itemId);
-    const steps = await mongo.db
-      .collection<StepRecord>(COLLECTIONS.agentSteps)
-      .find({ turnId: result.turnId, kind: 'tool' })
-      .toArray();
+    const steps = await dependencies.turnSteps.toolSteps(result.turnId);
     steps.sort((a, b) => a.step - b.step || (a.index ?? 0) - (b.index ?? 0));
     const searches = steps.filter((step) => step.call?.name === 'search_knowledge_base');
     const sources = steps.flatMap((step) => step.sources ?? []);
@@ -63,9 +61,7 @@ export function scoreEvaluationItem(
       ),
     );
     Object.assign(scores, deterministicScores(item, result, sources));
-    const trace = await mongo.db
-      .collection<{ _id: string; type: string; turnId?: string }>(COLLECTIONS.traces)
-      .findOne({ type: 'trace', turnId: result.turnId });
+    const traceId = await dependencies.traceIdOfTurn(result.turnId);
     await results.updateOne(
       { _id: resultId },
       {
@@ -73,7 +69,7 @@ export function scoreEvaluationItem(
           scores,
           errors,
           scoredAt: new Date(),
-          ...(trace ? { traceId: trace._id } : {}),
+          ...(traceId !== undefined ? { traceId } : {}),
         },
       },
     );

@@ -11,65 +11,24 @@ import {
   starterQuestionSchema,
   type EvaluationItem,
 } from '../../domain/evaluation.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import { errorMessage } from '../../domain/tracing.js';
 import type { EvaluateInput } from '../../domain/workflow-inputs.js';
 import {
   saveEvaluationDataset,
   type EvaluationDatasetRecord,
 } from '../../integrations/evaluation/evaluation-store.js';
-import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
-import { SERVING_STATE_ID, type RagServingState } from '../../integrations/search/rag-records.js';
 import { missingModel, withHeartbeat, type EvaluateDependencies } from './dependencies.js';
 
-interface ChunkText {
-  chunkId?: string;
-  documentId?: string;
-  title?: string;
-  text?: string;
-}
-
-/** The serving index's chunks with enough text to ask about. */
-async function indexedChunks(
-  mongo: MongoDatabase,
-): Promise<{ chunkId: string; documentId: string; title: string; text: string }[]> {
-  const db = mongo.db;
-  const state = await db
-    .collection<RagServingState>(COLLECTIONS.ragIndexState)
-    .findOne({ _id: SERVING_STATE_ID });
-  const filter = state
-    ? { kind: 'chunk', indexVersion: state.indexVersion }
-    : { $or: [{ kind: 'chunk' }, { kind: { $exists: false } }] };
-  const records = await db
-    .collection<ChunkText>(COLLECTIONS.rag)
-    .find(filter)
-    .project<ChunkText>({ chunkId: 1, documentId: 1, title: 1, text: 1 })
-    .limit(50_000)
-    .toArray();
-  return records.flatMap((record) =>
-    typeof record.text === 'string' &&
-    record.text.trim().length >= 40 &&
-    record.chunkId &&
-    record.documentId
-      ? [
-          {
-            chunkId: record.chunkId,
-            documentId: record.documentId,
-            title: record.title ?? '',
-            text: record.text,
-          },
-        ]
-      : [],
-  );
-}
+/** How many of the serving index's chunks the sample is drawn from, at most. */
+const CHUNKS_TO_SAMPLE_FROM = 50_000;
 
 export async function generateStarterDataset(
-  dependencies: Pick<EvaluateDependencies, 'mongo' | 'llm' | 'modelProblems'>,
+  dependencies: Pick<EvaluateDependencies, 'mongo' | 'ragChunks' | 'llm' | 'modelProblems'>,
   input: Pick<EvaluateInput, 'datasetName' | 'starterQuestions' | 'seed'>,
 ): Promise<EvaluationDatasetRecord> {
   const llm = dependencies.llm;
   if (!llm) throw missingModel(dependencies, 'chat model to write the starter questions');
-  const chunks = await indexedChunks(dependencies.mongo);
+  const chunks = await dependencies.ragChunks.servingChunkTexts(CHUNKS_TO_SAMPLE_FROM);
   if (chunks.length === 0)
     throw new SecondBrainError(
       'validation',

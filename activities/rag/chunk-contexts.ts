@@ -1,10 +1,10 @@
 // Contextual retrieval's LLM texts for one document's chunks: one TL;DR of the document
-// (simple) or one context per chunk (full), each cached in rag_context_cache by content hash and
-// model, so a rebuild or a retried activity asks the model only for what it never answered.
+// (simple) or one context per chunk (full), each cached by content hash and model (the
+// rag-context-cache store), so a rebuild or a retried activity asks the model only for what it
+// never answered.
 import type { DocumentChunk } from '../../domain/chunking/document-chunker.js';
 import { sha256Hex } from '../../domain/chunking/chunk-id.js';
 import type { Document } from '../../domain/document.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import {
   CONTEXT_MAX_TOKENS,
   chunkContextPrompt,
@@ -29,17 +29,11 @@ async function cachedContext(
   prompt: PromptMessages,
   counters: ContextCounters,
 ): Promise<string> {
-  const contexts = context.db.collection<{
-    _id: string;
-    context: string;
-    model: string;
-    createdAt: Date;
-  }>(COLLECTIONS.ragContextCache);
   const id = sha256Hex(`${key}\u0000${llm.provider}/${llm.modelId}`);
-  const hit = await contexts.findOne({ _id: id });
-  if (hit) {
+  const hit = await context.contextCache.find(id);
+  if (hit !== undefined) {
     counters.cached++;
-    return hit.context;
+    return hit;
   }
   const response = await llm.chat({
     messages: [
@@ -51,11 +45,7 @@ async function cachedContext(
   });
   const text = response.text.trim();
   counters.generated++;
-  await contexts.updateOne(
-    { _id: id },
-    { $set: { context: text, model: `${llm.provider}/${llm.modelId}`, createdAt: new Date() } },
-    { upsert: true },
-  );
+  await context.contextCache.save(id, text, `${llm.provider}/${llm.modelId}`);
   return text;
 }
 

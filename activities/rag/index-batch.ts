@@ -4,7 +4,6 @@
 import { log } from '@temporalio/activity';
 import { documentSchema, type Document } from '../../domain/document.js';
 import { SecondBrainError } from '../../domain/errors.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import {
   DOCUMENTS_PER_ACTIVITY,
   type RagBatchResult,
@@ -22,7 +21,7 @@ export async function indexRagBatch(
     settings,
   }: { buildVersion: string; batchIndex: number; settings: RagIndexSettings },
 ): Promise<RagBatchResult> {
-  const { db, rag } = context;
+  const { rag } = context;
   const model = await context.embeddingModel(settings);
   const llm = await context.chatModel(settings);
   const plan = await context.readPlan(buildVersion);
@@ -62,12 +61,11 @@ export async function indexRagBatch(
   }
 
   const documents = new Map<string, Document>();
-  for await (const raw of db.collection(COLLECTIONS.raw).find({ id: { $in: ids } })) {
-    const { _id: _ignored, ...fields } = raw;
+  for await (const fields of context.raw.fieldsByIds(ids)) {
     const parsed = documentSchema.safeParse(fields);
     if (!parsed.success) {
       result.failed.push({
-        documentId: String(raw.id),
+        documentId: String(fields.id),
         reason: `invalid document: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
       });
       continue;

@@ -4,7 +4,6 @@
 import { log } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { contentHash as hashContent } from '../../domain/document.js';
-import { COLLECTIONS } from '../../domain/names.js';
 import { compareWithServing, documentFingerprint } from '../../domain/rag/index-fingerprint.js';
 import { passesQualityFilter } from '../../domain/rag/quality-filter.js';
 import {
@@ -38,34 +37,20 @@ async function versionDocuments(db: Db, indexVersion: string): Promise<Map<strin
 }
 
 /** The raw documents the quality filter keeps, with their fingerprints. */
-async function selectDocuments(db: Db, settings: RagIndexSettings) {
-  const raw = db.collection(COLLECTIONS.raw);
+async function selectDocuments(raw: RagContext['raw'], settings: RagIndexSettings) {
   const selected: RawSummary[] = [];
   let total = 0;
   let skippedByQuality = 0;
-  const cursor = raw.find(
-    { archived: { $ne: true } },
-    {
-      projection: {
-        id: 1,
-        contentHash: 1,
-        content_quality_score: 1,
-        'metadata.url': 1,
-        'metadata.title': 1,
-      },
-    },
-  );
   const unhashed: RawSummary[] = [];
-  for await (const document of cursor) {
+  for await (const document of raw.indexCandidates()) {
     const id = typeof document.id === 'string' ? document.id : undefined;
     if (!id) continue;
     total++;
-    const score = document.content_quality_score as number | null | undefined;
-    if (!passesQualityFilter(score, settings)) {
+    if (!passesQualityFilter(document.content_quality_score, settings)) {
       skippedByQuality++;
       continue;
     }
-    const metadata = (document.metadata ?? {}) as { url?: string; title?: string };
+    const metadata = document.metadata ?? {};
     const summary: RawSummary = {
       id,
       url: metadata.url ?? '',
@@ -78,13 +63,7 @@ async function selectDocuments(db: Db, settings: RagIndexSettings) {
   // Documents written without a contentHash: hash their content here.
   for (let start = 0; start < unhashed.length; start += 100) {
     const slice = unhashed.slice(start, start + 100);
-    const contents = new Map<string, string>();
-    for await (const document of raw.find(
-      { id: { $in: slice.map((item) => item.id) } },
-      { projection: { id: 1, content: 1 } },
-    )) {
-      contents.set(String(document.id), String(document.content ?? ''));
-    }
+    const contents = await raw.contents(slice.map((item) => item.id));
     for (const item of slice) item.documentHash = hashContent(contents.get(item.id) ?? '');
   }
   for (const item of selected) {
@@ -102,7 +81,7 @@ export async function planRagIndex(
   const llm = await context.chatModel(settings);
   const key = context.configKey(settings, model, llm);
   const serving = await readServingState(db);
-  const { selected, total, skippedByQuality } = await selectDocuments(db, settings);
+  const { selected, total, skippedByQuality } = await selectDocuments(context.raw, settings);
 
   const sameConfig = serving?.configKey === key;
   const served = serving

@@ -1,4 +1,4 @@
-// What every ragIndex activity shares: its injected dependencies, the collections, the model
+// What every ragIndex activity shares: its injected dependencies, the stores, the model
 // resolution (the worker's models checked against the settings) and the build plan's store.
 import { Context } from '@temporalio/activity';
 import { cl100kTokenizer, type Tokenizer } from '../../domain/chunking/tokenizer.js';
@@ -13,11 +13,17 @@ import {
 } from '../../integrations/embeddings/hashing-embedding-model.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
 import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import type { RagContextCache } from '../../integrations/mongo/stores/rag-context-cache.js';
+import type { RawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
 import type { SearchTablePublisher } from '../../integrations/search/lancedb-search-index.js';
 import { ragCollection, ragStateCollection } from '../../integrations/search/rag-records.js';
 
 export interface RagActivityDependencies {
   mongo: MongoDatabase;
+  /** The ETL's documents: what the index plans from and chunks. */
+  raw: Pick<RawDocumentStore, 'indexCandidates' | 'contents' | 'fieldsByIds'>;
+  /** Contextual retrieval's LLM texts, cached across builds. */
+  contextCache: RagContextCache;
   /** The worker's embedding model (`embeddingProvider: 'default'`), or its loader. */
   embeddings?: EmbeddingModel | (() => Promise<EmbeddingModel>);
   /** The chat model for contextual retrieval (contextualMode simple/full), or its loader. */
@@ -104,6 +110,8 @@ export function createRagContext(dependencies: RagActivityDependencies) {
     db,
     rag,
     state,
+    raw: dependencies.raw,
+    contextCache: dependencies.contextCache,
     tokenizer,
     searchTables: dependencies.searchTables,
     embeddingModel,

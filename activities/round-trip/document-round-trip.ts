@@ -1,18 +1,8 @@
 import { log } from '@temporalio/activity';
-import type { Collection } from 'mongodb';
 import { SecondBrainError } from '../../domain/errors.js';
+import type { RoundTripDocumentStore } from '../../integrations/mongo/stores/round-trip-documents.js';
 
-export interface RoundTripDocument {
-  _id: string;
-  text: string;
-  updatedAt: Date;
-}
-
-export function upsertRoundTripDocument({
-  documents,
-}: {
-  documents: Collection<RoundTripDocument>;
-}) {
+export function upsertRoundTripDocument({ documents }: { documents: RoundTripDocumentStore }) {
   return async function upsertRoundTripDocument({
     id,
     text,
@@ -21,19 +11,16 @@ export function upsertRoundTripDocument({
     text: string;
   }): Promise<void> {
     // Upsert keyed by the workflow id: a retried attempt rewrites the same document.
-    await documents.updateOne(
-      { _id: id },
-      { $set: { text, updatedAt: new Date() } },
-      { upsert: true },
-    );
+    await documents.upsert(id, text);
     log.info('Upserted round-trip document', { id });
   };
 }
 
-export function readRoundTripDocument({ documents }: { documents: Collection<RoundTripDocument> }) {
+export function readRoundTripDocument({ documents }: { documents: RoundTripDocumentStore }) {
   return async function readRoundTripDocument({ id }: { id: string }): Promise<string> {
-    const document = await documents.findOne({ _id: id });
-    if (!document) throw new SecondBrainError('notFound', `MongoDB document ${id} does not exist`);
-    return document.text;
+    const text = await documents.read(id);
+    if (text === undefined)
+      throw new SecondBrainError('notFound', `MongoDB document ${id} does not exist`);
+    return text;
   };
 }

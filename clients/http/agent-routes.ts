@@ -31,7 +31,13 @@ export const WEB_DIRECTORY = fileURLToPath(new URL('../web/', import.meta.url));
 const WEB_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'conversation-view.js': 'text/javascript; charset=utf-8',
+  'evaluation-view.js': 'text/javascript; charset=utf-8',
   'markdown.js': 'text/javascript; charset=utf-8',
+  'page-elements.js': 'text/javascript; charset=utf-8',
+  'trace-view.js': 'text/javascript; charset=utf-8',
+  'turn-events.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 

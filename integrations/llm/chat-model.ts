@@ -74,3 +74,17 @@ export interface ChatModel {
   /** Token count with the model's own tokenizer (or a documented estimate). */
   countTokens(text: string): number;
 }
+
+/**
+ * A decorator's model: everything forwarded to `model` except `chat`, which the decorator
+ * (the response cache, tracing) wraps around the model's own.
+ */
+export function withChat(model: ChatModel, chat: ChatModel['chat']): ChatModel {
+  return {
+    provider: model.provider,
+    modelId: model.modelId,
+    contextWindow: model.contextWindow,
+    countTokens: (text) => model.countTokens(text),
+    chat,
+  };
+}

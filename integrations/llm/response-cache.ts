@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { toDatabaseError } from '../mongo/mongo-database.js';
-import type { ChatModel, ChatRequest, ChatResponse } from './chat-model.js';
+import { withChat, type ChatModel, type ChatRequest, type ChatResponse } from './chat-model.js';
 import { toJsonSchema } from './completion-backend.js';
 
 export interface CachedChatResponse {
@@ -39,54 +39,48 @@ export function withResponseCache(
   model: ChatModel,
   collection: Collection<CachedChatResponse>,
 ): ChatModel {
-  return {
-    provider: model.provider,
-    modelId: model.modelId,
-    contextWindow: model.contextWindow,
-    countTokens: (text) => model.countTokens(text),
-    async chat<T>(request: ChatRequest<T>): Promise<ChatResponse<T>> {
-      if (request.cache === false) return model.chat(request);
-      const key = responseCacheKey(model, request);
-      let hit: CachedChatResponse | null;
-      try {
-        hit = await collection.findOne({ _id: key });
-      } catch (error) {
-        throw toDatabaseError(error, 'read of the LLM response cache');
-      }
-      if (hit) {
-        // The schema may have changed shape since the answer was stored: re-validate it.
-        const output = request.responseSchema?.safeParse(hit.response.output);
-        if (!output || output.success)
-          return {
-            ...hit.response,
-            output: output?.data,
+  return withChat(model, async function chat<T>(request: ChatRequest<T>): Promise<ChatResponse<T>> {
+    if (request.cache === false) return model.chat(request);
+    const key = responseCacheKey(model, request);
+    let hit: CachedChatResponse | null;
+    try {
+      hit = await collection.findOne({ _id: key });
+    } catch (error) {
+      throw toDatabaseError(error, 'read of the LLM response cache');
+    }
+    if (hit) {
+      // The schema may have changed shape since the answer was stored: re-validate it.
+      const output = request.responseSchema?.safeParse(hit.response.output);
+      if (!output || output.success)
+        return {
+          ...hit.response,
+          output: output?.data,
+          provider: model.provider,
+          model: model.modelId,
+          cached: true,
+        };
+    }
+    const response = await model.chat(request);
+    const { text, output, toolCalls, finishReason, usage } = response;
+    try {
+      await collection.updateOne(
+        { _id: key },
+        {
+          $set: {
             provider: model.provider,
             model: model.modelId,
-            cached: true,
-          };
-      }
-      const response = await model.chat(request);
-      const { text, output, toolCalls, finishReason, usage } = response;
-      try {
-        await collection.updateOne(
-          { _id: key },
-          {
-            $set: {
-              provider: model.provider,
-              model: model.modelId,
-              // undefined is not storable: null marks "no structured output".
-              response: { text, output: output ?? null, toolCalls, finishReason, usage },
-              createdAt: new Date(),
-            },
+            // undefined is not storable: null marks "no structured output".
+            response: { text, output: output ?? null, toolCalls, finishReason, usage },
+            createdAt: new Date(),
           },
-          { upsert: true },
-        );
-      } catch (error) {
-        throw toDatabaseError(error, 'write of the LLM response cache');
-      }
-      return response;
-    },
-  };
+        },
+        { upsert: true },
+      );
+    } catch (error) {
+      throw toDatabaseError(error, 'write of the LLM response cache');
+    }
+    return response;
+  });
 }
 
 /** JSON with object keys sorted, so equal requests give equal keys whatever the key order. */

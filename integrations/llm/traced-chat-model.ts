@@ -5,7 +5,7 @@
 import { boundForTrace, errorMessage, estimateCostUsd } from '../../domain/tracing.js';
 import { currentTraceScope, nextChildSpan } from '../tracing/trace-context.js';
 import type { Tracer } from '../tracing/tracer.js';
-import type { ChatModel, ChatRequest, ChatResponse } from './chat-model.js';
+import { withChat, type ChatModel, type ChatRequest, type ChatResponse } from './chat-model.js';
 
 function promptForTrace(request: ChatRequest<unknown>): unknown {
   return {
@@ -33,59 +33,53 @@ function completionForTrace(response: ChatResponse<unknown>): unknown {
 }
 
 export function withTracing(model: ChatModel, tracer: Tracer, spanName = 'chat'): ChatModel {
-  return {
-    provider: model.provider,
-    modelId: model.modelId,
-    contextWindow: model.contextWindow,
-    countTokens: (text) => model.countTokens(text),
-    async chat<T>(request: ChatRequest<T>): Promise<ChatResponse<T>> {
-      const scope = currentTraceScope();
-      if (!scope) return model.chat(request);
-      const identity = nextChildSpan(scope, 'llm');
-      const startTime = new Date();
-      const record = (response: ChatResponse<T> | undefined, error: unknown) => {
-        try {
-          const endTime = new Date();
-          const usage = response && {
-            promptTokens: response.usage.promptTokens,
-            completionTokens: response.usage.completionTokens,
-            totalTokens: response.usage.promptTokens + response.usage.completionTokens,
-          };
-          tracer.record(
-            {
-              ...identity,
-              name: `${spanName} ${model.modelId}`,
-              kind: 'llm',
-              startTime,
-              endTime,
-              durationMs: endTime.getTime() - startTime.getTime(),
-              input: promptForTrace(request),
-              output: response && completionForTrace(response),
-              model: model.modelId,
-              provider: model.provider,
-              usage,
-              // A cached reply cost nothing this time.
-              costUsd:
-                usage &&
-                (response.cached ? 0 : estimateCostUsd(model.provider, model.modelId, usage)),
-              cached: response?.cached,
-              error: error === undefined ? undefined : errorMessage(error),
-              origin: scope.origin,
-            },
-            scope.trace,
-          );
-        } catch {
-          // Tracing never fails the call it observes.
-        }
-      };
+  return withChat(model, async function chat<T>(request: ChatRequest<T>): Promise<ChatResponse<T>> {
+    const scope = currentTraceScope();
+    if (!scope) return model.chat(request);
+    const identity = nextChildSpan(scope, 'llm');
+    const startTime = new Date();
+    const record = (response: ChatResponse<T> | undefined, error: unknown) => {
       try {
-        const response = await model.chat(request);
-        record(response, undefined);
-        return response;
-      } catch (error) {
-        record(undefined, error);
-        throw error;
+        const endTime = new Date();
+        const usage = response && {
+          promptTokens: response.usage.promptTokens,
+          completionTokens: response.usage.completionTokens,
+          totalTokens: response.usage.promptTokens + response.usage.completionTokens,
+        };
+        tracer.record(
+          {
+            ...identity,
+            name: `${spanName} ${model.modelId}`,
+            kind: 'llm',
+            startTime,
+            endTime,
+            durationMs: endTime.getTime() - startTime.getTime(),
+            input: promptForTrace(request),
+            output: response && completionForTrace(response),
+            model: model.modelId,
+            provider: model.provider,
+            usage,
+            // A cached reply cost nothing this time.
+            costUsd:
+              usage &&
+              (response.cached ? 0 : estimateCostUsd(model.provider, model.modelId, usage)),
+            cached: response?.cached,
+            error: error === undefined ? undefined : errorMessage(error),
+            origin: scope.origin,
+          },
+          scope.trace,
+        );
+      } catch {
+        // Tracing never fails the call it observes.
       }
-    },
-  };
+    };
+    try {
+      const response = await model.chat(request);
+      record(response, undefined);
+      return response;
+    } catch (error) {
+      record(undefined, error);
+      throw error;
+    }
+  });
 }

@@ -104,3 +104,12 @@ export async function readTrace(db: Db, traceId: string): Promise<StoredTrace | 
   })) as TraceDocument | null;
   return document ? withSpans(db, document) : undefined;
 }
+
+/** The id of one agent turn's trace, without its spans (the evaluation links results to it). */
+export async function findTurnTraceId(db: Db, turnId: string): Promise<string | undefined> {
+  const document = await tracesCollection(db).findOne(
+    { type: 'trace', turnId },
+    { projection: { _id: 1 } },
+  );
+  return document?._id;
+}

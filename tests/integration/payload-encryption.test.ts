@@ -11,6 +11,7 @@ import type { RoundTripResult } from '../../domain/round-trip.js';
 import { createRoundTripActivities } from '../../activities/round-trip/index.js';
 import { createWorkflowInputActivities } from '../../activities/workflow-input/index.js';
 import { connectMongo, type MongoDatabase } from '../../integrations/mongo/mongo-database.js';
+import { createRoundTripDocumentStore } from '../../integrations/mongo/stores/round-trip-documents.js';
 import { createObjectStorage, type ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createPayloadCodec } from '../../integrations/temporal/data-converter.js';
 import { EncryptionCodec } from '../../integrations/temporal/encryption-codec.js';
@@ -181,7 +182,7 @@ describe('payload key rotation (key ring)', () => {
     async () => {
       const activities = {
         ...createWorkflowInputActivities(),
-        ...createRoundTripActivities({ storage, mongo }),
+        ...createRoundTripActivities({ storage, documents: createRoundTripDocumentStore(mongo) }),
       };
       // Under key A the workflow gets as far as its reads, which fail (and are retried) until
       // the worker is replaced: the rotation happens while the workflow is running.
@@ -284,7 +285,7 @@ describe('payload key rotation (key ring)', () => {
       workflows: 'offline',
       activities: {
         ...createWorkflowInputActivities(),
-        ...createRoundTripActivities({ storage, mongo }),
+        ...createRoundTripActivities({ storage, documents: createRoundTripDocumentStore(mongo) }),
       },
     });
     const running = worker.run();

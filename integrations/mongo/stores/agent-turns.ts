@@ -103,6 +103,21 @@ export function agentCollections(mongo: MongoDatabase) {
 
 export type AgentCollections = ReturnType<typeof agentCollections>;
 
+/** What the evaluation reads of the agent's turns: each turn's tool steps, as stored. */
+export interface AgentTurnSteps {
+  toolSteps(turnId: string): Promise<ToolStepRecord[]>;
+}
+
+export function agentTurnSteps(mongo: MongoDatabase): AgentTurnSteps {
+  const steps = mongo.db.collection<StepRecord>(COLLECTIONS.agentSteps);
+  return {
+    async toolSteps(turnId) {
+      const records = await steps.find({ turnId, kind: 'tool' }).toArray();
+      return records.filter((record): record is ToolStepRecord => record.kind === 'tool');
+    },
+  };
+}
+
 export async function emitTurnEvent(
   events: Collection<TurnEventRecord>,
   turnId: string,
@@ -151,6 +166,11 @@ export async function storeStep(
   );
 }
 
+/** A model step's record id: one per (turn, step), whichever activity answers it. */
+function modelStepId(turnId: string, step: number): string {
+  return `${turnId}:${step}:model`;
+}
+
 /**
  * The start of a model step: its stored result when an earlier attempt finished it (returned
  * as is, so the model is never called twice), else the step_started event, once.
@@ -160,7 +180,7 @@ export async function beginModelStep(
   turnId: string,
   step: number,
 ): Promise<ModelStepResult | undefined> {
-  const stored = await collections.steps.findOne({ _id: `${turnId}:${step}:model` });
+  const stored = await collections.steps.findOne({ _id: modelStepId(turnId, step) });
   if (stored?.kind === 'model') return stored.result;
   await emitTurnEvent(collections.events, turnId, turnEventSeq.modelStarted(step), 'step_started', {
     step,
@@ -169,19 +189,45 @@ export async function beginModelStep(
   return undefined;
 }
 
+/** An audit of every real model invocation: the crash tests count them per step. */
+export async function recordModelCall(
+  collections: AgentCollections,
+  turnId: string,
+  step: number,
+  model: { provider: string; modelId: string },
+): Promise<void> {
+  await collections.modelCalls.insertOne({
+    turnId,
+    step,
+    provider: model.provider,
+    model: model.modelId,
+    at: new Date(),
+  });
+}
+
 /** The end of a model step: its record stored once, then its step event for the live view. */
 export async function finishModelStep(
   collections: AgentCollections,
-  record: Omit<ModelStepRecord, 'createdAt'>,
-  step: AgentStep,
+  turn: { turnId: string; conversationId: string; step: number },
+  result: ModelStepResult,
+  usage: ModelStepRecord['usage'],
+  event: AgentStep,
 ): Promise<void> {
-  await storeStep(collections, record);
+  await storeStep(collections, {
+    _id: modelStepId(turn.turnId, turn.step),
+    turnId: turn.turnId,
+    conversationId: turn.conversationId,
+    step: turn.step,
+    kind: 'model',
+    result,
+    usage,
+  });
   await emitTurnEvent(
     collections.events,
-    record.turnId,
-    turnEventSeq.modelFinished(record.step),
+    turn.turnId,
+    turnEventSeq.modelFinished(turn.step),
     'step',
-    step,
+    event,
   );
 }
 

@@ -3,8 +3,10 @@
 // once and checked with zod where documents come back out of the database.
 //
 // On FerretDB v1 only `_id` lookups and inserts are indexed (updates and deletes scan the
-// collection, and a projection still decodes whole documents), so the store offers exactly
+// collection, and a projection still decodes whole documents), so the ETL's writes are exactly
 // those: state lookups by id, bulk inserts of new documents and replacements of changed ones.
+// The readers below serve the pipelines downstream of the ETL (the rag index, the dataset, the
+// agent's overview), each with the projection it needs.
 import type { Collection } from 'mongodb';
 import { z } from 'zod';
 import { SecondBrainError } from '../../../domain/errors.js';
@@ -55,6 +57,24 @@ const STATE_PROJECTION = {
   validators: 1,
 } as const;
 
+/** The fields of a `raw` document the dataset reads. */
+export interface DatasetSourceDocument {
+  id: string;
+  metadata?: { title?: string };
+  content: string;
+  content_quality_score: number | null;
+  contentHash?: string;
+  archived?: boolean;
+}
+
+/** What the rag index plans from: every document that is not archived, without its content. */
+export interface IndexCandidate {
+  id?: unknown;
+  contentHash?: unknown;
+  content_quality_score?: number | null;
+  metadata?: { url?: string; title?: string };
+}
+
 /** What a scoring stage writes back: a score with its reason, or only why there is none. */
 export type ScoreUpdate = Partial<
   Pick<RawDocument, 'content_quality_score' | 'qualityScoreSource' | 'qualityReason'>
@@ -98,7 +118,6 @@ export function rawDocumentStore(mongo: MongoDatabase) {
   }
 
   return {
-    collection,
     findStates,
 
     /** Inserts the new documents in bulk and replaces the changed ones (see planDocumentWrites). */
@@ -165,6 +184,76 @@ export function rawDocumentStore(mongo: MongoDatabase) {
           { _id: id, contentHash: scoredContentHash },
           { $set: { ...update, updatedAt: new Date() } },
         ),
+      );
+    },
+
+    /** Documents scored at least `minQualityScore`, in id order (content and archived only). */
+    scoredAtLeast(minQualityScore: number): AsyncIterable<DatasetSourceDocument> {
+      // null scores fail $gte: unscored documents are not known to be good enough to distill.
+      return collection
+        .find({ content_quality_score: { $gte: minQualityScore } })
+        .project<DatasetSourceDocument>({ _id: 0, id: 1, content: 1, archived: 1 })
+        .sort({ id: 1 });
+    },
+
+    /** The documents of `ids` that exist, by id (the fields the dataset reads). */
+    async byIds(ids: readonly string[]): Promise<Map<string, DatasetSourceDocument>> {
+      const found = await collection
+        .find({ id: { $in: [...ids] } })
+        .project<DatasetSourceDocument>({
+          _id: 0,
+          id: 1,
+          metadata: 1,
+          content: 1,
+          content_quality_score: 1,
+          contentHash: 1,
+        })
+        .toArray();
+      return new Map(found.map((document) => [document.id, document]));
+    },
+
+    /**
+     * The documents of `ids` as stored, without `_id` and not validated: the rag index parses
+     * each one itself and reports those that fail instead of failing the batch.
+     */
+    async *fieldsByIds(ids: readonly string[]): AsyncIterable<Record<string, unknown>> {
+      for await (const document of collection.find({ id: { $in: [...ids] } })) {
+        const { _id: _ignored, ...fields } = document;
+        yield fields;
+      }
+    },
+
+    /** The documents that are not archived, without their content (see IndexCandidate). */
+    indexCandidates(): AsyncIterable<IndexCandidate> {
+      return collection.find({ archived: { $ne: true } }).project<IndexCandidate>({
+        id: 1,
+        contentHash: 1,
+        content_quality_score: 1,
+        'metadata.url': 1,
+        'metadata.title': 1,
+      });
+    },
+
+    /** The content of each of `ids` that exists, by id ('' for a document without content). */
+    async contents(ids: readonly string[]): Promise<Map<string, string>> {
+      const contents = new Map<string, string>();
+      for await (const document of collection
+        .find({ id: { $in: [...ids] } })
+        .project<{ id?: unknown; content?: string | null }>({ id: 1, content: 1 })) {
+        contents.set(String(document.id), document.content ?? '');
+      }
+      return contents;
+    },
+
+    /** Up to `limit` document titles, for describing the knowledge base before any index. */
+    async titles(limit: number): Promise<string[]> {
+      const documents = await collection
+        .find({})
+        .project<{ metadata?: { title?: string } }>({ 'metadata.title': 1 })
+        .limit(limit)
+        .toArray();
+      return documents.flatMap((document) =>
+        document.metadata?.title ? [document.metadata.title] : [],
       );
     },
   };
