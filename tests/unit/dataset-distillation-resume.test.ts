@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { distillDocuments } from '../../activities/dataset/distill-documents.js';
 import type { DatasetActivityDependencies } from '../../activities/dataset/dependencies.js';
 import type { DistillBatchResult } from '../../domain/dataset-version.js';
-import type { ChatModel } from '../../integrations/llm/chat-model.js';
+import type { ChatModel, ChatResponse } from '../../integrations/llm/chat-model.js';
 import type { DatasetSourceDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import type { DatasetRegistry } from '../../integrations/mongo/stores/dataset-registry.js';
 
@@ -37,7 +37,7 @@ function teacherModel(answers: number): ChatModel & { calls: number } {
     contextWindow: 8192,
     calls: 0,
     countTokens: (text) => Math.ceil(text.length / 4),
-    chat() {
+    chat<T>() {
       this.calls++;
       if (this.calls > answers) {
         mock.timers.tick(5_000);
@@ -47,7 +47,7 @@ function teacherModel(answers: number): ChatModel & { calls: number } {
         text: `Summary number ${this.calls}.`,
         finishReason: 'stop',
         usage: { promptTokens: 10, completionTokens: 5 },
-      } as Awaited<ReturnType<ChatModel['chat']>>);
+      } as ChatResponse<T>);
     },
   };
 }
