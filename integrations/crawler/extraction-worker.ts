@@ -48,6 +48,9 @@ export class ExtractionWorker {
   private closed = false;
   /** Set while the worker sits in the pool unleased. */
   idleTimer: NodeJS.Timeout | undefined;
+  /** Milliseconds the thread spent on pages (posted to answered), for the crawl's timings. */
+  busyMs = 0;
+  private postedAt = 0;
 
   /** Extracts one page; it fails with ExtractionTimeoutError after `budgetMs` on the thread. */
   extract(html: string, url: string, budgetMs: number): Promise<ExtractedPage> {
@@ -132,10 +135,12 @@ export class ExtractionWorker {
       void this.stopThread().then(() => this.pump());
     }, next.budgetMs);
     this.postedTo = thread;
+    this.postedAt = performance.now();
     thread.postMessage(next.job);
   }
 
   private finish(): void {
+    if (this.postedTo) this.busyMs += performance.now() - this.postedAt;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.running = undefined;
