@@ -4,7 +4,7 @@
 // apt if missing), served on 127.0.0.1.
 //
 //   node --import tsx bench/etl/run.ts [--pages 800] [--runs 3] [--concurrency 16]
-//                                      [--batch-size 100] [--parallel-batches 1]
+//                                      [--batch-size 100] [--parallel-batches 2]
 //
 // Prints a Markdown table and writes bench/results/etl-<timestamp>.json.
 //
@@ -13,6 +13,9 @@
 // refreshes) have nothing to skip; the bench checks that each run stored every page and found
 // none unchanged. One untimed warm-up of each path (about 100 pages) comes first, so cold JIT
 // and disk caches do not decide the figure, and the order of the two paths alternates by run.
+// The ETL crawls two batches at a time (a sliding window) through its worker's one crawler
+// port, whose extraction threads and per-host connection limit are shared by both batches:
+// the same threads and connections as the plain script's single crawl.
 import '../../config/quiet-sdk-warnings.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   const runs = option('runs', 3);
   const concurrency = option('concurrency', 16);
   const batchSize = option('batch-size', 100);
-  const parallelBatches = option('parallel-batches', 1);
+  const parallelBatches = option('parallel-batches', 2);
   ensurePostgresDocs(say);
   const pages = manualPages(pageCount);
   if (pages.length < 750) throw new Error(`only ${pages.length} pages available`);

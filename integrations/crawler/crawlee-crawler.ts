@@ -1,6 +1,6 @@
 // One crawl through crawlee's HttpCrawler with the platform's safety rails: SSRF checks on every
 // connection and redirect, per-host politeness, capped decoded bodies, our own charset
-// decoding, conditional requests, and extraction on the leased worker thread. Every call
+// decoding, conditional requests, and extraction on the port's shared threads. Every call
 // builds its own Configuration (persistStorage: false) and request queue: crawlee's shared
 // default queue remembers URLs it has seen in the process, so a long-lived worker's second run
 // would otherwise crawl nothing.
@@ -11,7 +11,7 @@ import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
 import type { PageValidators } from '../../domain/page-validators.js';
 import { decodeHtml } from './content-extraction.js';
-import type { ExtractionWorker } from './extraction-worker.js';
+import type { ExtractionPool, ExtractionTime } from './extraction-worker.js';
 import {
   classifyCrawlError,
   CRAWLER_USER_AGENT,
@@ -24,7 +24,7 @@ import {
 } from './crawl-outcome.js';
 import { capDecodedBody } from './decoded-body-cap.js';
 import type { createGuardedAgents } from './guarded-agent.js';
-import { HostLimiter } from './host-limiter.js';
+import type { HostLimiter } from './host-limiter.js';
 import { assertUrlAllowed, ForbiddenUrlError } from './ssrf-guard.js';
 import { extractPdfText } from './pdf-text.js';
 
@@ -45,12 +45,18 @@ export async function runCrawler(
   {
     agents,
     extraction,
+    extractionTime,
+    hosts,
     policy,
     emit,
     timings,
   }: {
     agents: ReturnType<typeof createGuardedAgents>;
-    extraction: ExtractionWorker;
+    extraction: ExtractionPool;
+    /** This crawl's share of the extraction threads' time. */
+    extractionTime: ExtractionTime;
+    /** The process's per-host limiter, shared by concurrent crawls. */
+    hosts: HostLimiter;
     policy: { allowedHosts: string[] };
     emit: (outcome: CrawlOutcome) => Promise<void>;
     timings: CrawlTimings;
@@ -65,8 +71,8 @@ export async function runCrawler(
   };
   const configuration = new Configuration({ persistStorage: false, purgeOnStart: true });
   const requestQueue = await RequestQueue.open(`etl-${randomUUID()}`, { config: configuration });
-  const limiter = new HostLimiter(settings.perHostConcurrency);
   const slots = new Map<string, () => void>();
+  let crawlEnded = false;
   const declaredCharsets = new Map<string, string | undefined>();
   const backoffMs = settings.retryBackoffMs ?? 1_000;
   const releaseSlot = (requestId: string | undefined) => {
@@ -102,7 +108,13 @@ export async function runCrawler(
           if (request.retryCount > 0)
             await sleep(Math.min(30_000, backoffMs * 2 ** (request.retryCount - 1)));
           await assertUrlAllowed(request.url, policy);
-          slots.set(request.id!, await limiter.acquire(hostOf(request.url)));
+          const slot = await hosts.acquire(hostOf(request.url), settings.perHostConcurrency);
+          // The limiter outlives this crawl (the port shares it), so no slot may leak: one
+          // granted after the crawl ended (to an attempt crawlee gave up on) is freed at once,
+          // as is one left by an earlier attempt of the same request.
+          if (crawlEnded) slot();
+          slots.get(request.id!)?.();
+          if (!crawlEnded) slots.set(request.id!, slot);
           // The guarded agents open (and check) every connection, redirects included. HTTP/2
           // and the header generator are off: both open TLS connections of their own (the
           // ALPN probe) outside any agent.
@@ -239,6 +251,7 @@ export async function runCrawler(
             html,
             finalUrl,
             (settings.extractionTimeoutSecs ?? 20) * 1000,
+            extractionTime,
           );
           await emit({
             kind: 'page',
@@ -291,7 +304,13 @@ export async function runCrawler(
     })),
   );
   timings.crawlerSetupMs = lap();
-  await crawler.run();
+  try {
+    await crawler.run();
+  } finally {
+    crawlEnded = true;
+    for (const release of slots.values()) release();
+    slots.clear();
+  }
   timings.crawlerRunMs = lap();
   await requestQueue.drop().catch(() => undefined);
   await crawler.teardown().catch(() => undefined);

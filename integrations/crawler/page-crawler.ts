@@ -3,9 +3,10 @@
 // streamed to `onOutcome` as it comes, so the caller can store each page at once and
 // heartbeat its progress. Activities receive it as a port (`PageCrawler`), built once per
 // worker process in the composition root.
+import { availableParallelism } from 'node:os';
 import { boundText } from '../../domain/bounded-text.js';
 import { runCrawler } from './crawlee-crawler.js';
-import { leaseExtractionWorker } from './extraction-worker.js';
+import { ExtractionPool, type ExtractionTime } from './extraction-worker.js';
 import {
   classifyCrawlError,
   type CrawlOutcome,
@@ -14,6 +15,7 @@ import {
   type CrawlTimings,
 } from './crawl-outcome.js';
 import { createGuardedAgents } from './guarded-agent.js';
+import { HostLimiter } from './host-limiter.js';
 import { applyRobotsTxt } from './robots-admission.js';
 import { assertUrlAllowed } from './ssrf-guard.js';
 
@@ -23,10 +25,11 @@ export * from './crawl-outcome.js';
  * Crawls `targets` once each. Every target ends in exactly one outcome (a page or a failure),
  * passed to `onOutcome` before the promise resolves, which answers where the time went.
  */
-export async function crawlPages(
+async function crawlPages(
   targets: readonly CrawlTarget[],
   settings: CrawlSettings,
   onOutcome: (outcome: CrawlOutcome) => Promise<void>,
+  shared: { extraction: ExtractionPool; hosts: HostLimiter },
 ): Promise<CrawlTimings> {
   const timings: CrawlTimings = {
     admissionMs: 0,
@@ -76,8 +79,7 @@ export async function crawlPages(
 
   // Every connection of this crawl (robots.txt, pages, redirects) goes through these agents.
   const agents = createGuardedAgents(policy);
-  const extraction = leaseExtractionWorker();
-  const busyBefore = extraction.worker.busyMs;
+  const extractionTime: ExtractionTime = { busyMs: 0 };
   try {
     const allowed = settings.respectRobotsTxt
       ? await applyRobotsTxt(admitted, settings, agents, emit)
@@ -86,15 +88,16 @@ export async function crawlPages(
     if (allowed.length > 0)
       await runCrawler(allowed, settings, {
         agents,
-        extraction: extraction.worker,
+        extraction: shared.extraction,
+        extractionTime,
+        hosts: shared.hosts,
         policy,
         emit,
         timings,
       });
   } finally {
-    timings.extractionBusyMs = Math.round(extraction.worker.busyMs - busyBefore);
+    timings.extractionBusyMs = Math.round(extractionTime.busyMs);
     agents.destroy();
-    extraction.release();
   }
 
   // Anything crawlee dropped without telling us is still accounted for.
@@ -119,7 +122,21 @@ export interface PageCrawler {
   ): Promise<CrawlTimings>;
 }
 
-/** The real crawler (crawlee over HTTP, extraction on warm worker threads). */
-export function createPageCrawler(): PageCrawler {
-  return { crawl: crawlPages };
+/**
+ * The real crawler (crawlee over HTTP). Its extraction threads and per-host limits are shared
+ * by every crawl made through it, so build one per process: concurrent crawls (two batches
+ * at once) then use the same CPU and send a host no more requests than one crawl would. By
+ * default one thread per core but one, which leaves a core to the event loop and the
+ * databases (one thread on a 2-core machine).
+ */
+export function createPageCrawler(options: { extractionThreads?: number } = {}): PageCrawler {
+  const shared = {
+    extraction: new ExtractionPool(
+      options.extractionThreads ?? Math.max(1, availableParallelism() - 1),
+    ),
+    hosts: new HostLimiter(),
+  };
+  return {
+    crawl: (targets, settings, onOutcome) => crawlPages(targets, settings, onOutcome, shared),
+  };
 }
