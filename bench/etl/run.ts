@@ -5,6 +5,7 @@
 //
 //   node --import tsx bench/etl/run.ts [--pages 800] [--runs 3] [--concurrency 16]
 //                                      [--batch-size 100] [--parallel-batches 2]
+//                                      [--worker-cpu-prof <directory>]
 //
 // Prints a Markdown table and writes bench/results/etl-<timestamp>.json.
 //
@@ -59,10 +60,22 @@ function peakRssMegabytes(pid: number): number {
 /** The worker's stderr so far: its activity logs carry each crawl batch's timings. */
 let workerLog = '';
 
+/** `--worker-cpu-prof <directory>`: the worker writes a V8 CPU profile there when it stops. */
+function workerCpuProfileDirectory(): string[] {
+  const index = process.argv.indexOf('--worker-cpu-prof');
+  const directory = index === -1 ? undefined : process.argv[index + 1];
+  return directory ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(directory)] : [];
+}
+
 async function startWorker(environment: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [path.join(repositoryRoot, 'bin/second-brain.mjs'), 'worker', 'offline'],
+    [
+      ...workerCpuProfileDirectory(),
+      path.join(repositoryRoot, 'bin/second-brain.mjs'),
+      'worker',
+      'offline',
+    ],
     {
       cwd: repositoryRoot,
       env: environment,
