@@ -10,6 +10,7 @@ import type { Config } from '../config/environment.js';
 import type { RunAgentTurn } from '../domain/evaluation-run.js';
 import { COLLECTIONS } from '../domain/names.js';
 import { createEmbeddingModel } from '../integrations/embeddings/create-embedding-model.js';
+import { createPageCrawler, type PageCrawler } from '../integrations/crawler/page-crawler.js';
 import type { EmbeddingModel } from '../integrations/embeddings/embedding-model.js';
 import type { ChatModel } from '../integrations/llm/chat-model.js';
 import { createChatModel } from '../integrations/llm/create-chat-model.js';
@@ -46,6 +47,8 @@ export interface WorkerDependencies {
   mongo: MongoDatabase;
   /** Notion behind one throttle shared by every activity of this worker. */
   notion: NotionGateway;
+  /** The ETL's crawler: one per process, so its warm extraction threads serve every batch. */
+  crawler: PageCrawler;
   /** The configured chat model behind the response cache; undefined when it could not load. */
   llm: ChatModel | undefined;
   embeddings: EmbeddingModel | undefined;
@@ -270,6 +273,7 @@ export async function openDependencies(
     storage,
     mongo,
     notion: createNotionGateway(config.notion),
+    crawler: createPageCrawler(),
     llm: models.llm,
     judge: models.judge,
     embeddings: models.embeddings,

@@ -11,6 +11,7 @@ import { createRefreshActivities } from '../activities/refresh/index.js';
 import { createRoundTripActivities } from '../activities/round-trip/index.js';
 import { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
+import { createPageCrawler } from '../integrations/crawler/page-crawler.js';
 import { createInferenceEndpointsClient } from '../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import { agentTurnSteps } from '../integrations/mongo/stores/agent-turns.js';
@@ -34,6 +35,7 @@ export function createOfflineActivities(
     Partial<
       Pick<
         WorkerDependencies,
+        | 'crawler'
         | 'embeddings'
         | 'llm'
         | 'judge'
@@ -87,7 +89,10 @@ export function createOfflineActivities(
       hub: dependencies.datasetHub,
       defaultHubRepo: config.huggingFaceHub.datasetRepo,
     }),
-    ...createEtlActivities(dependencies),
+    ...createEtlActivities({
+      ...dependencies,
+      crawler: dependencies.crawler ?? createPageCrawler(),
+    }),
     ...createFineTuneActivities({
       config,
       storage: dependencies.storage,

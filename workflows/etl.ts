@@ -2,6 +2,7 @@ import {
   continueAsNew,
   defineQuery,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -18,6 +19,14 @@ import type { EtlInput } from '../domain/workflow-inputs.js';
 import { parseInput } from './parse-input.js';
 
 type EtlActivities = ReturnType<typeof createEtlActivities>;
+
+/**
+ * With `parallelBatches` above 1, the next batch starts as soon as any batch finishes (a
+ * sliding window) rather than when the whole window has: the crawler never sits idle while
+ * the slowest batch of a window finishes its last pages and writes. Histories recorded before
+ * it scheduled whole windows and replay that way.
+ */
+export const SLIDING_CRAWL_WINDOW_PATCH = 'etl-sliding-crawl-window';
 
 /** done / failed / pending by stage; `second-brain run etl --wait` shows it as a progress bar. */
 export const etlProgressQuery = defineQuery<EtlProgress>('progress');
@@ -136,46 +145,69 @@ export async function etl(
   let nextBatch = continuation?.nextBatch ?? 1;
   let batchesThisExecution = 0;
   updateCrawlProgress(nextBatch);
-  while (nextBatch <= plan.batchCount) {
-    if (batchesThisExecution >= input.batchesPerExecution) {
-      log.info('ETL continues as new', { nextBatch, history: workflowInfo().historyLength });
-      return continueAsNew<typeof etl>(rawInput, {
-        input,
-        plan,
-        nextBatch,
-        totals,
-        continuedAsNew: (continuation?.continuedAsNew ?? 0) + 1,
-      });
-    }
-    const window: number[] = [];
-    for (
-      let batch = nextBatch;
-      batch <= plan.batchCount &&
-      window.length < input.crawl.parallelBatches &&
-      batchesThisExecution + window.length < input.batchesPerExecution;
-      batch++
-    )
-      window.push(batch);
-    const results = await Promise.all(
-      window.map((batchIndex) =>
-        crawling.crawlEtlBatch.executeWithOptions(
-          { summary: `Crawl, convert and store link batch ${batchIndex} of ${plan.batchCount}` },
-          [
-            {
-              runId,
-              planKey: plan.planKey,
-              batchIndex,
-              batchSize: input.crawl.batchSize,
-              crawl: input.crawl,
-            },
-          ],
-        ),
-      ),
+  const crawlBatch = (batchIndex: number) =>
+    crawling.crawlEtlBatch.executeWithOptions(
+      { summary: `Crawl, convert and store link batch ${batchIndex} of ${plan.batchCount}` },
+      [
+        {
+          runId,
+          planKey: plan.planKey,
+          batchIndex,
+          batchSize: input.crawl.batchSize,
+          crawl: input.crawl,
+        },
+      ],
     );
-    for (const result of results) addBatch(totals, result);
-    nextBatch += window.length;
-    batchesThisExecution += window.length;
-    updateCrawlProgress(nextBatch);
+  const continueLater = () => {
+    log.info('ETL continues as new', { nextBatch, history: workflowInfo().historyLength });
+    return continueAsNew<typeof etl>(rawInput, {
+      input,
+      plan,
+      nextBatch,
+      totals,
+      continuedAsNew: (continuation?.continuedAsNew ?? 0) + 1,
+    });
+  };
+  if (input.crawl.parallelBatches > 1 && patched(SLIDING_CRAWL_WINDOW_PATCH)) {
+    // Up to parallelBatches batches in flight; each completion starts the next one.
+    let batchesDone = 0;
+    const running = new Set<Promise<void>>();
+    const launchable = () =>
+      nextBatch <= plan.batchCount && batchesThisExecution < input.batchesPerExecution;
+    while (launchable() || running.size > 0) {
+      while (launchable() && running.size < input.crawl.parallelBatches) {
+        const batchIndex = nextBatch++;
+        batchesThisExecution++;
+        const done: Promise<void> = crawlBatch(batchIndex).then((result) => {
+          addBatch(totals, result);
+          batchesDone++;
+          running.delete(done);
+          updateCrawlProgress((continuation?.nextBatch ?? 1) + batchesDone);
+        });
+        running.add(done);
+      }
+      await Promise.race(running);
+    }
+    // Every batch below nextBatch is done: a continuation starts exactly there.
+    if (nextBatch <= plan.batchCount) return continueLater();
+  } else {
+    while (nextBatch <= plan.batchCount) {
+      if (batchesThisExecution >= input.batchesPerExecution) return continueLater();
+      const window: number[] = [];
+      for (
+        let batch = nextBatch;
+        batch <= plan.batchCount &&
+        window.length < input.crawl.parallelBatches &&
+        batchesThisExecution + window.length < input.batchesPerExecution;
+        batch++
+      )
+        window.push(batch);
+      const results = await Promise.all(window.map(crawlBatch));
+      for (const result of results) addBatch(totals, result);
+      nextBatch += window.length;
+      batchesThisExecution += window.length;
+      updateCrawlProgress(nextBatch);
+    }
   }
 
   // LLM scoring of what the heuristic left undecided.

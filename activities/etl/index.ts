@@ -2,6 +2,7 @@
 // MongoDB (`raw`) and S3, and the workflow only sees counts, ids and keys. Every write is keyed
 // by the document id with a content fingerprint, so a retried or resumed attempt rewrites the
 // same documents instead of duplicating them.
+import type { PageCrawler } from '../../integrations/crawler/page-crawler.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
 import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { rawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
@@ -18,6 +19,7 @@ export type { EtlDependencies } from './dependencies.js';
 export interface EtlActivityDependencies {
   storage: ObjectStorage;
   mongo: MongoDatabase;
+  crawler: PageCrawler;
   /** The chat model for LLM quality scoring; without one the LLM stage is skipped. */
   llm?: ChatModel;
   /** First crawl retry delay (doubles per retry); tests shorten it. */

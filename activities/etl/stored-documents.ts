@@ -2,19 +2,25 @@
 // recorded in S3 (runs/etl/<runId>/stored/), not by updating MongoDB: on FerretDB v1 updates
 // scan the collection, so an unchanged document is not rewritten at all, a new one is
 // inserted, and only a changed one is updated.
-import type { EtlDocument } from '../../domain/etl-documents.js';
+import type { EtlDocument, StoredDocumentState } from '../../domain/etl-documents.js';
 import { planDocumentWrites } from '../../domain/etl-documents.js';
 import { etlKeys, type StoredEntry } from '../../domain/etl.js';
 import type { EtlDependencies } from './dependencies.js';
 
-/** Stores documents keyed by id (see planDocumentWrites); returns what is now stored. */
+/**
+ * Stores documents keyed by id (see planDocumentWrites); returns what is now stored. `known`,
+ * when given, is what the caller already read of these documents (a crawl batch reads every
+ * state once before crawling), which saves a lookup per write; a document inserted meanwhile
+ * by another attempt is caught by the insert's duplicate-key path and replaced.
+ */
 export async function storeDocuments(
   { raw }: Pick<EtlDependencies, 'raw'>,
   runId: string,
   documents: readonly EtlDocument[],
+  known?: ReadonlyMap<string, StoredDocumentState>,
 ): Promise<StoredEntry[]> {
   if (documents.length === 0) return [];
-  const existing = await raw.findStates(documents.map((document) => document.id));
+  const existing = known ?? (await raw.findStates(documents.map((document) => document.id)));
   const { inserts, updates, entries } = planDocumentWrites(documents, existing);
   await raw.write(runId, { inserts, updates });
   return entries;

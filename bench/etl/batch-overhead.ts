@@ -1,17 +1,12 @@
 // Where the ETL's crawl time goes, without Temporal or storage: the same pages crawled in one
-// crawlPages call (the plain script of run.ts) and in batch-sized calls (what the ETL's crawl
+// crawl call (the plain script of run.ts) and in batch-sized calls (what the ETL's crawl
 // activities make), with each call's time to its first outcome (start-up cost).
 //
 //   node --import tsx bench/etl/batch-overhead.ts [--pages 800] [--batch-size 100]
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { documentIdForUrl } from '../../domain/document.js';
 import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
-import { crawlPages, type CrawlTarget } from '../../integrations/crawler/page-crawler.js';
-
-const HTML_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
+import { createPageCrawler, type CrawlTarget } from '../../integrations/crawler/page-crawler.js';
+import { manualPages, serveManual } from './postgres-docs-site.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -21,25 +16,11 @@ function option(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const pageCount = option('pages', 800);
   const batchSize = option('batch-size', 100);
-  const server = createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = path.join(HTML_DIRECTORY, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
-    if (!file.startsWith(HTML_DIRECTORY) || !existsSync(file) || pathname.endsWith('/')) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(readFileSync(file));
+  const { server, origin } = await serveManual();
+  const targets: CrawlTarget[] = manualPages(pageCount).map((name) => {
+    const url = canonicalizeUrl(`${origin}/${name}`)!;
+    return { key: documentIdForUrl(url), url };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const targets: CrawlTarget[] = readdirSync(HTML_DIRECTORY)
-    .filter((name) => name.endsWith('.html'))
-    .sort()
-    .slice(0, pageCount)
-    .map((name) => {
-      const url = canonicalizeUrl(`${origin}/${name}`)!;
-      return { key: documentIdForUrl(url), url };
-    });
   const settings = {
     maxConcurrency: 16,
     perHostConcurrency: 16,
@@ -50,11 +31,12 @@ async function main(): Promise<void> {
     respectRobotsTxt: true,
     allowedHosts: ['127.0.0.1'],
   };
+  const crawler = createPageCrawler();
   const crawl = async (slice: CrawlTarget[]) => {
     const start = performance.now();
     let first = 0;
     let pages = 0;
-    await crawlPages(slice, settings, async (outcome) => {
+    await crawler.crawl(slice, settings, async (outcome) => {
       first ||= performance.now() - start;
       if (outcome.kind === 'page') pages++;
       await Promise.resolve();

@@ -75,6 +75,20 @@ export interface CrawlFailure {
 
 export type CrawlOutcome = CrawledPage | CrawlUnchanged | CrawlFailure;
 
+/** Where one crawl's wall-clock time went (milliseconds), for benchmarks and logs. */
+export interface CrawlTimings {
+  /** URL checks before anything is fetched. */
+  admissionMs: number;
+  robotsTxtMs: number;
+  /** Request queue, crawler and requests set up. */
+  crawlerSetupMs: number;
+  /** crawlee's run, from its start to its last request handled. */
+  crawlerRunMs: number;
+  crawlerTeardownMs: number;
+  /** Time the extraction thread spent on this crawl's pages. */
+  extractionBusyMs: number;
+}
+
 export class PageTooLargeError extends Error {
   constructor(url: string, limit: number) {
     super(`${url} is larger than the ${limit}-byte page limit`);

@@ -1,14 +1,16 @@
 // Page extraction (linkedom, Readability, turndown) is synchronous and can take far longer than
 // fetching: a 3 MB page took 22 s and about 1 GB on the main thread, where it also stopped the
-// activity's heartbeats and every other page of the batch. It runs here on a worker thread
-// instead, one page at a time, each with a time budget: a page over budget fails as an
-// extraction error and the thread is replaced, so one page can never stall a batch.
+// activity's heartbeats and every other page of the batch. It runs here on worker threads
+// instead, one page at a time per thread, each with a time budget: a page over budget fails as
+// an extraction error and the thread is replaced, so one page can never stall a batch.
 //
-// Threads are leased from a small per-process pool and kept warm between crawls: a fresh
-// thread costs its start (tsx, linkedom, Readability, turndown) and runs its first pages with
-// cold code, which made an ETL of eight 100-page batches take about 1.8x as long as one
-// 800-page crawl (bench/etl). An idle thread is unreferenced, so it never keeps a process
-// alive, and is stopped after IDLE_STOP_MS.
+// The threads form one pool per crawler port (one per worker process), shared by every crawl
+// of the process and kept warm between crawls: a fresh thread costs its start (tsx, linkedom,
+// Readability, turndown) and runs its first pages with cold code, which made an ETL of eight
+// 100-page batches take about 1.8x as long as one 800-page crawl (bench/etl). Sharing also
+// keeps CPU use bounded: two batches crawled at once use the same threads as one. An idle
+// thread is unreferenced, so it never keeps a process alive, and is stopped after IDLE_STOP_MS
+// (it starts again on the next page).
 import { Worker } from 'node:worker_threads';
 import type { ExtractedPage } from './content-extraction.js';
 import type { ExtractionJob } from './extraction-thread.js';
@@ -29,9 +31,15 @@ export class ExtractionTimeoutError extends Error {
   }
 }
 
+/** Milliseconds the extraction threads spent on one crawl's pages (posted to answered). */
+export interface ExtractionTime {
+  busyMs: number;
+}
+
 interface Pending {
   job: ExtractionJob;
   budgetMs: number;
+  time?: ExtractionTime;
   resolve: (page: ExtractedPage) => void;
   reject: (error: Error) => void;
 }
@@ -46,20 +54,34 @@ export class ExtractionWorker {
   private timer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private closed = false;
-  /** Set while the worker sits in the pool unleased. */
-  idleTimer: NodeJS.Timeout | undefined;
+  /** Runs while the thread has nothing to do; stops it when it fires. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private postedAt = 0;
+
+  /** Pages queued or running on this worker. */
+  get load(): number {
+    return this.queue.length + (this.running ? 1 : 0);
+  }
 
   /** Extracts one page; it fails with ExtractionTimeoutError after `budgetMs` on the thread. */
-  extract(html: string, url: string, budgetMs: number): Promise<ExtractedPage> {
+  extract(
+    html: string,
+    url: string,
+    budgetMs: number,
+    time?: ExtractionTime,
+  ): Promise<ExtractedPage> {
     if (this.closed) return Promise.reject(new Error('the extraction worker is closed'));
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, html, url }, budgetMs, resolve, reject });
+      this.queue.push({ job: { id: this.nextId++, html, url }, budgetMs, time, resolve, reject });
       void this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     for (const pending of this.queue.splice(0))
       pending.reject(new Error('the extraction worker is closed'));
     await this.stopThread();
@@ -112,7 +134,16 @@ export class ExtractionWorker {
   private async pump(): Promise<void> {
     if (this.running || this.closed) return;
     const next = this.queue.shift();
-    if (!next) return;
+    if (!next) {
+      if (this.thread && !this.idleTimer) {
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = undefined;
+          if (this.load === 0) void this.stopThread();
+        }, IDLE_STOP_MS);
+        this.idleTimer.unref();
+      }
+      return;
+    }
     this.running = next;
     let thread: Worker;
     try {
@@ -132,10 +163,13 @@ export class ExtractionWorker {
       void this.stopThread().then(() => this.pump());
     }, next.budgetMs);
     this.postedTo = thread;
+    this.postedAt = performance.now();
     thread.postMessage(next.job);
   }
 
   private finish(): void {
+    if (this.postedTo && this.running?.time)
+      this.running.time.busyMs += performance.now() - this.postedAt;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.running = undefined;
@@ -158,29 +192,32 @@ export class ExtractionWorker {
   }
 }
 
-const idleWorkers: ExtractionWorker[] = [];
-
 /**
- * A warm extraction worker for one crawl, from the process's pool (a new one when every pooled
- * worker is leased, so concurrent crawls still extract in parallel). `release` returns it.
+ * A fixed set of extraction workers shared by every crawl of a process: each page goes to the
+ * least loaded one, so concurrent crawls never start more threads than the pool has.
  */
-export function leaseExtractionWorker(): { worker: ExtractionWorker; release: () => void } {
-  const worker = idleWorkers.pop() ?? new ExtractionWorker();
-  clearTimeout(worker.idleTimer);
-  worker.idleTimer = undefined;
-  let released = false;
-  return {
-    worker,
-    release: () => {
-      if (released) return;
-      released = true;
-      idleWorkers.push(worker);
-      worker.idleTimer = setTimeout(() => {
-        const index = idleWorkers.indexOf(worker);
-        if (index !== -1) idleWorkers.splice(index, 1);
-        void worker.close();
-      }, IDLE_STOP_MS);
-      worker.idleTimer.unref();
-    },
-  };
+export class ExtractionPool {
+  private readonly workers: ExtractionWorker[];
+
+  constructor(threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError('threads must be >= 1');
+    this.workers = Array.from({ length: threads }, () => new ExtractionWorker());
+  }
+
+  /** Extracts one page on the least loaded thread (see ExtractionWorker.extract). */
+  extract(
+    html: string,
+    url: string,
+    budgetMs: number,
+    time?: ExtractionTime,
+  ): Promise<ExtractedPage> {
+    const worker = this.workers.reduce((best, candidate) =>
+      candidate.load < best.load ? candidate : best,
+    );
+    return worker.extract(html, url, budgetMs, time);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
 }

@@ -1,54 +1,52 @@
-// The crawler: crawlee's HttpCrawler with the platform's safety rails. Every call builds its own
-// Configuration (persistStorage: false) and request queue: crawlee's shared default queue
-// remembers URLs it has seen in the process, so a long-lived worker's second run would
-// otherwise crawl nothing. Results are streamed to `onOutcome` as they come, so the caller can
-// store each page at once and heartbeat its progress.
-import { createHash, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
-import contentType from 'content-type';
-import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
-import type { PageValidators } from '../../domain/page-validators.js';
-import { decodeHtml } from './content-extraction.js';
-import { leaseExtractionWorker, type ExtractionWorker } from './extraction-worker.js';
+// The crawler: every target admitted (SSRF policy, robots.txt), crawled through crawlee with
+// the platform's safety rails (crawlee-crawler.ts), and exactly one outcome per target
+// streamed to `onOutcome` as it comes, so the caller can store each page at once and
+// heartbeat its progress. Activities receive it as a port (`PageCrawler`), built once per
+// worker process in the composition root.
+import { availableParallelism } from 'node:os';
+import { boundText } from '../../domain/bounded-text.js';
+import { runCrawler } from './crawlee-crawler.js';
+import { ExtractionPool, type ExtractionTime } from './extraction-worker.js';
 import {
   classifyCrawlError,
-  CRAWLER_USER_AGENT,
-  isPermanentCrawlFailure,
-  PageTooLargeError,
   type CrawlOutcome,
   type CrawlSettings,
   type CrawlTarget,
+  type CrawlTimings,
 } from './crawl-outcome.js';
-import { capDecodedBody } from './decoded-body-cap.js';
 import { createGuardedAgents } from './guarded-agent.js';
 import { HostLimiter } from './host-limiter.js';
 import { applyRobotsTxt } from './robots-admission.js';
-import { assertUrlAllowed, ForbiddenUrlError } from './ssrf-guard.js';
-import { extractPdfText } from './pdf-text.js';
+import { assertUrlAllowed } from './ssrf-guard.js';
 
 export * from './crawl-outcome.js';
 
-const quietLog = new Log({ level: LogLevel.OFF, prefix: 'HttpCrawler' });
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
 /**
  * Crawls `targets` once each. Every target ends in exactly one outcome (a page or a failure),
- * passed to `onOutcome` before the promise resolves.
+ * passed to `onOutcome` before the promise resolves, which answers where the time went.
  */
-export async function crawlPages(
+async function crawlPages(
   targets: readonly CrawlTarget[],
   settings: CrawlSettings,
   onOutcome: (outcome: CrawlOutcome) => Promise<void>,
-): Promise<void> {
-  if (targets.length === 0) return;
+  shared: { extraction: ExtractionPool; hosts: HostLimiter },
+): Promise<CrawlTimings> {
+  const timings: CrawlTimings = {
+    admissionMs: 0,
+    robotsTxtMs: 0,
+    crawlerSetupMs: 0,
+    crawlerRunMs: 0,
+    crawlerTeardownMs: 0,
+    extractionBusyMs: 0,
+  };
+  if (targets.length === 0) return timings;
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return Math.round(elapsed);
+  };
   const policy = { allowedHosts: settings.allowedHosts };
   const pending = new Map(targets.map((target) => [target.key, target]));
   const emit = async (outcome: CrawlOutcome) => {
@@ -76,25 +74,30 @@ export async function crawlPages(
       }
     }),
   );
-  if (admitted.length === 0) return;
+  timings.admissionMs = lap();
+  if (admitted.length === 0) return timings;
 
   // Every connection of this crawl (robots.txt, pages, redirects) goes through these agents.
   const agents = createGuardedAgents(policy);
-  const extraction = leaseExtractionWorker();
+  const extractionTime: ExtractionTime = { busyMs: 0 };
   try {
     const allowed = settings.respectRobotsTxt
       ? await applyRobotsTxt(admitted, settings, agents, emit)
       : admitted;
+    timings.robotsTxtMs = lap();
     if (allowed.length > 0)
       await runCrawler(allowed, settings, {
         agents,
-        extraction: extraction.worker,
+        extraction: shared.extraction,
+        extractionTime,
+        hosts: shared.hosts,
         policy,
         emit,
+        timings,
       });
   } finally {
+    timings.extractionBusyMs = Math.round(extractionTime.busyMs);
     agents.destroy();
-    extraction.release();
   }
 
   // Anything crawlee dropped without telling us is still accounted for.
@@ -107,251 +110,33 @@ export async function crawlPages(
       message: `${target.url} finished without a result`,
       attempts: 0,
     });
+  return timings;
+}
+/** The crawler as activities receive it: a port built once per worker process. */
+export interface PageCrawler {
+  /** Crawls `targets` once each (see crawlPages). */
+  crawl(
+    targets: readonly CrawlTarget[],
+    settings: CrawlSettings,
+    onOutcome: (outcome: CrawlOutcome) => Promise<void>,
+  ): Promise<CrawlTimings>;
 }
 
-async function runCrawler(
-  admitted: CrawlTarget[],
-  settings: CrawlSettings,
-  {
-    agents,
-    extraction,
-    policy,
-    emit,
-  }: {
-    agents: ReturnType<typeof createGuardedAgents>;
-    extraction: ExtractionWorker;
-    policy: { allowedHosts: string[] };
-    emit: (outcome: CrawlOutcome) => Promise<void>;
-  },
-): Promise<void> {
-  const configuration = new Configuration({ persistStorage: false, purgeOnStart: true });
-  const requestQueue = await RequestQueue.open(`etl-${randomUUID()}`, { config: configuration });
-  const limiter = new HostLimiter(settings.perHostConcurrency);
-  const slots = new Map<string, () => void>();
-  const declaredCharsets = new Map<string, string | undefined>();
-  const backoffMs = settings.retryBackoffMs ?? 1_000;
-  const releaseSlot = (requestId: string | undefined) => {
-    if (!requestId) return;
-    slots.get(requestId)?.();
-    slots.delete(requestId);
+/**
+ * The real crawler (crawlee over HTTP). Its extraction threads and per-host limits are shared
+ * by every crawl made through it, so build one per process: concurrent crawls (two batches
+ * at once) then use the same CPU and send a host no more requests than one crawl would. By
+ * default one thread per core but one, which leaves a core to the event loop and the
+ * databases (one thread on a 2-core machine).
+ */
+export function createPageCrawler(options: { extractionThreads?: number } = {}): PageCrawler {
+  const shared = {
+    extraction: new ExtractionPool(
+      options.extractionThreads ?? Math.max(1, availableParallelism() - 1),
+    ),
+    hosts: new HostLimiter(),
   };
-  const keyOf = (request: { userData: Record<string, unknown> }) => request.userData.key as string;
-  const validatorsOf = (request: { userData: Record<string, unknown> }) =>
-    request.userData.validators as PageValidators | undefined;
-
-  const crawler = new HttpCrawler(
-    {
-      requestQueue,
-      log: quietLog,
-      maxConcurrency: settings.maxConcurrency,
-      minConcurrency: Math.max(1, Math.min(settings.maxConcurrency, admitted.length)),
-      maxRequestRetries: settings.maxRetries,
-      navigationTimeoutSecs: settings.timeoutSecs,
-      requestHandlerTimeoutSecs: Math.max(60, settings.timeoutSecs * 2),
-      // robots.txt is applied before the crawl, through the guarded agents (applyRobotsTxt).
-      respectRobotsTxtFile: false,
-      useSessionPool: false,
-      persistCookiesPerSession: false,
-      // PDFs reach the handler for text extraction; other non-HTML types are refused early.
-      // application/octet-stream is what crawlee assumes for a response without Content-Type
-      // on an extensionless URL, which a 304 usually is: it passes crawlee's check, and the
-      // handler refuses it unless it is a 304.
-      additionalMimeTypes: ['application/pdf', 'application/octet-stream'],
-      statusMessageLoggingInterval: 3_600,
-      preNavigationHooks: [
-        async ({ request }, gotOptions) => {
-          if (request.retryCount > 0)
-            await sleep(Math.min(30_000, backoffMs * 2 ** (request.retryCount - 1)));
-          await assertUrlAllowed(request.url, policy);
-          slots.set(request.id!, await limiter.acquire(hostOf(request.url)));
-          // The guarded agents open (and check) every connection, redirects included. HTTP/2
-          // and the header generator are off: both open TLS connections of their own (the
-          // ALPN probe) outside any agent.
-          gotOptions.agent = { http: agents.http, https: agents.https };
-          gotOptions.http2 = false;
-          (gotOptions as Record<string, unknown>).useHeaderGenerator = false;
-          gotOptions.maxRedirects = settings.maxRedirects;
-          const validators = validatorsOf(request);
-          gotOptions.headers = {
-            ...gotOptions.headers,
-            'user-agent': CRAWLER_USER_AGENT,
-            accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8',
-            'accept-encoding': 'gzip, deflate, br',
-            ...(validators?.etag ? { 'if-none-match': validators.etag } : {}),
-            ...(validators?.lastModified ? { 'if-modified-since': validators.lastModified } : {}),
-          };
-          gotOptions.hooks = {
-            beforeRedirect: [
-              (options) => {
-                const next =
-                  options.url instanceof URL ? options.url : new URL(String(options.url));
-                if (next.protocol !== 'http:' && next.protocol !== 'https:')
-                  throw new ForbiddenUrlError(
-                    next.toString(),
-                    `redirect to scheme ${next.protocol}`,
-                  );
-                if (next.toString().length > MAX_URL_CHARS)
-                  throw new ForbiddenUrlError(
-                    boundText(next.toString(), 200),
-                    'redirect to an over-long URL',
-                  );
-              },
-            ],
-          };
-        },
-      ],
-      postNavigationHooks: [
-        (crawlingContext) => {
-          const { request, response } = crawlingContext;
-          if (!response) return;
-          if (response.statusCode === 304) return;
-          const length = Number(response.headers['content-length']);
-          if (Number.isFinite(length) && length > settings.maxPageBytes) {
-            response.destroy();
-            throw new PageTooLargeError(request.url, settings.maxPageBytes);
-          }
-          // The cap counts decoded bytes as they stream (compressed ones would let a gzip
-          // bomb through); crawlee reads the body from the capped stream.
-          crawlingContext.response = capDecodedBody(response, request.url, settings.maxPageBytes);
-          // Decode the charset ourselves (header, then <meta>, then UTF-8): crawlee fails the
-          // whole page on a charset it does not know.
-          const header = response.headers['content-type'];
-          if (typeof header === 'string') {
-            try {
-              const parsed = contentType.parse(header);
-              declaredCharsets.set(request.id!, parsed.parameters.charset);
-              response.headers['content-type'] = parsed.type;
-            } catch {
-              declaredCharsets.set(request.id!, undefined);
-            }
-          }
-        },
-      ],
-      requestHandler: async ({ request, response, body, contentType: type }) => {
-        releaseSlot(request.id);
-        const base = {
-          key: keyOf(request),
-          url: request.url,
-          attempts: request.retryCount + 1,
-        };
-        const statusCode = response.statusCode ?? 0;
-        if (statusCode === 304) {
-          await emit({ kind: 'unchanged', ...base, statusCode });
-          return;
-        }
-        if (type.type === 'application/octet-stream' && statusCode < 400) {
-          declaredCharsets.delete(request.id);
-          await emit({
-            kind: 'failure',
-            ...base,
-            reason: 'unsupported-content-type',
-            message: boundText(
-              `Resource ${request.url} served Content-Type application/octet-stream, but only HTML, XML and PDF are allowed.`,
-            ),
-          });
-          return;
-        }
-        if (statusCode >= 400) {
-          await emit({
-            kind: 'failure',
-            ...base,
-            reason: statusCode === 404 || statusCode === 410 ? 'not-found' : 'http-error',
-            message: `HTTP ${statusCode} for ${request.url}`,
-            statusCode,
-          });
-          return;
-        }
-        const finalUrl = request.loadedUrl ?? request.url;
-        const bytes = Buffer.isBuffer(body) ? body : Buffer.from(String(body));
-        const bodyHash = createHash('sha256').update(bytes).digest('hex');
-        if (validatorsOf(request)?.bodyHash === bodyHash) {
-          declaredCharsets.delete(request.id);
-          await emit({ kind: 'unchanged', ...base, statusCode });
-          return;
-        }
-        const headerValue = (name: string) => {
-          const value = response.headers[name];
-          return typeof value === 'string' && value.length > 0 ? boundText(value, 512) : undefined;
-        };
-        const validators: PageValidators = {
-          ...(headerValue('etag') ? { etag: headerValue('etag') } : {}),
-          ...(headerValue('last-modified') ? { lastModified: headerValue('last-modified') } : {}),
-          bodyHash,
-        };
-        try {
-          if (type.type === 'application/pdf') {
-            const text = await extractPdfText(bytes);
-            await emit({
-              kind: 'page',
-              ...base,
-              finalUrl,
-              statusCode,
-              contentType: type.type,
-              title: decodeURIComponent(new URL(finalUrl).pathname.split('/').pop() ?? ''),
-              metaTags: {},
-              links: [],
-              markdown: text,
-              validators,
-            });
-            return;
-          }
-          const html = decodeHtml(bytes, declaredCharsets.get(request.id));
-          const page = await extraction.extract(
-            html,
-            finalUrl,
-            (settings.extractionTimeoutSecs ?? 20) * 1000,
-          );
-          await emit({
-            kind: 'page',
-            ...base,
-            finalUrl,
-            statusCode,
-            contentType: type.type,
-            ...page,
-            validators,
-          });
-        } catch (error) {
-          await emit({
-            kind: 'failure',
-            ...base,
-            reason: 'extraction-error',
-            message: boundText(`Could not extract ${request.url}: ${(error as Error).message}`),
-          });
-        } finally {
-          declaredCharsets.delete(request.id);
-        }
-      },
-      errorHandler: ({ request }, error) => {
-        releaseSlot(request.id);
-        declaredCharsets.delete(request.id);
-        if (isPermanentCrawlFailure(classifyCrawlError(error))) request.noRetry = true;
-      },
-      failedRequestHandler: async ({ request }, error) => {
-        releaseSlot(request.id);
-        declaredCharsets.delete(request.id);
-        await emit({
-          kind: 'failure',
-          key: keyOf(request),
-          url: request.url,
-          reason: classifyCrawlError(error),
-          // A server's error text (crawlee puts a 5xx JSON `message` here whole) is cut.
-          message: boundText(error.message.split('\n')[0] ?? String(error)),
-          attempts: request.retryCount + 1,
-        });
-      },
-    },
-    configuration,
-  );
-  await crawler.addRequests(
-    admitted.map((target) => ({
-      url: target.url,
-      uniqueKey: target.key,
-      userData: { key: target.key, validators: target.validators },
-      // Do not let crawlee re-encode or normalize: the canonical URL is already decided.
-      keepUrlFragment: false,
-    })),
-  );
-  await crawler.run();
-  await requestQueue.drop().catch(() => undefined);
-  await crawler.teardown().catch(() => undefined);
+  return {
+    crawl: (targets, settings, onOutcome) => crawlPages(targets, settings, onOutcome, shared),
+  };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  crawlPages,
+  createPageCrawler,
   type CrawlOutcome,
   type CrawlSettings,
   type CrawlTarget,
@@ -20,9 +20,12 @@ const settings: CrawlSettings = {
   retryBackoffMs: 100,
 };
 
+// The crawler port exactly as the composition root builds it for a worker.
+const crawler = createPageCrawler();
+
 async function crawl(targets: CrawlTarget[], overrides: Partial<CrawlSettings> = {}) {
   const outcomes = new Map<string, CrawlOutcome>();
-  await crawlPages(targets, { ...settings, ...overrides }, async (outcome) => {
+  await crawler.crawl(targets, { ...settings, ...overrides }, async (outcome) => {
     assert.equal(outcomes.has(outcome.key), false, `one outcome per target (${outcome.key})`);
     outcomes.set(outcome.key, outcome);
     await Promise.resolve();

@@ -2,9 +2,13 @@
 // imported documents, crawled web pages), keyed by document id. Its shape is declared here
 // once and checked with zod where documents come back out of the database.
 //
-// On FerretDB v1 only `_id` lookups and inserts are indexed (updates and deletes scan the
-// collection, and a projection still decodes whole documents), so the ETL's writes are exactly
-// those: state lookups by id, bulk inserts of new documents and replacements of changed ones.
+// On FerretDB v1 (SQLite) nothing but inserts is cheap: updates and deletes scan the
+// collection, and so does a lookup by `_id` (its pushed-down filter does not match the `_id`
+// index's expression: `explain` shows `SCAN`), so 100 one-id lookups cost 100 scans. One `$in`
+// query costs one scan (decoding every document once), which is about 10x cheaper per
+// document than a pushed-down lookup, so states are looked up in bulk with `$in` and the store
+// offers bulk inserts of new documents and replacements of changed ones (bench/etl measured
+// FerretDB at 21.8 CPU seconds for 1,600 one-id lookups during an 800-page ETL).
 // The readers below serve the pipelines downstream of the ETL (the rag index, the dataset, the
 // agent's overview), each with the projection it needs.
 import type { Collection } from 'mongodb';
@@ -57,6 +61,11 @@ const STATE_PROJECTION = {
   validators: 1,
 } as const;
 
+/** Ids per `$in` state query (each query scans the collection once). */
+const IDS_PER_QUERY = 1_000;
+/** Up to this many ids, one-id lookups (a cheaper scan each) beat one decoding scan. */
+const SINGLE_LOOKUP_LIMIT = 8;
+
 /** The fields of a `raw` document the dataset reads. */
 export interface DatasetSourceDocument {
   id: string;
@@ -91,13 +100,26 @@ async function guarded<T>(action: string, operation: () => Promise<T>): Promise<
 export function rawDocumentStore(mongo: MongoDatabase) {
   const collection: Collection<RawDocument> = mongo.db.collection<RawDocument>(COLLECTIONS.raw);
 
-  /** The stored state of each of `ids` that exists (one `_id` lookup each, the indexed path). */
+  /** The stored state of each of `ids` that exists: one `$in` scan per IDS_PER_QUERY ids. */
   async function findStates(ids: readonly string[]): Promise<Map<string, StoredDocumentState>> {
-    const found = await guarded('find raw', () =>
-      Promise.all(
-        ids.map((id) => collection.findOne({ _id: id }, { projection: STATE_PROJECTION })),
-      ),
-    );
+    const unique = [...new Set(ids)];
+    const found = await guarded('find raw', async () => {
+      if (unique.length <= SINGLE_LOOKUP_LIMIT)
+        return Promise.all(
+          unique.map((id) => collection.findOne({ _id: id }, { projection: STATE_PROJECTION })),
+        );
+      const documents = [];
+      for (let start = 0; start < unique.length; start += IDS_PER_QUERY)
+        documents.push(
+          ...(await collection
+            .find(
+              { _id: { $in: unique.slice(start, start + IDS_PER_QUERY) } },
+              { projection: STATE_PROJECTION },
+            )
+            .toArray()),
+        );
+      return documents;
+    });
     const states = new Map<string, StoredDocumentState>();
     for (const document of found)
       if (document) {

@@ -1,0 +1,55 @@
+// The ETL benchmarks' web site: Debian's postgresql-doc-15 HTML (about 1,100 real pages of the
+// PostgreSQL manual, installed with apt if missing) served as static files on 127.0.0.1.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+export const HTML_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
+
+/** Installs postgresql-doc-15 with apt-get unless its HTML is already there. */
+export function ensurePostgresDocs(say: (message: string) => void): void {
+  if (existsSync(HTML_DIRECTORY)) return;
+  say('installing postgresql-doc-15 with apt-get');
+  const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
+  for (const command of [
+    [...asRoot, 'apt-get', 'update'],
+    [...asRoot, 'apt-get', 'install', '-y', 'postgresql-doc-15'],
+  ]) {
+    const result = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command.join(' ')} failed`);
+  }
+}
+
+/** The first `count` page names of the manual, sorted (the same pages every run). */
+export function manualPages(count: number): string[] {
+  return readdirSync(HTML_DIRECTORY)
+    .filter((name) => name.endsWith('.html'))
+    .sort()
+    .slice(0, count);
+}
+
+/** Serves the manual's directory as a static file server would (404 for anything else). */
+export async function serveManual(): Promise<{ server: Server; origin: string }> {
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.css': 'text/css',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+  };
+  const server = createServer((request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = path.join(HTML_DIRECTORY, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
+    if (!file.startsWith(HTML_DIRECTORY) || !existsSync(file) || pathname.endsWith('/')) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': types[path.extname(file)] ?? 'application/octet-stream',
+    });
+    response.end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
