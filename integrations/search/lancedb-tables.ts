@@ -3,6 +3,7 @@
 // and the other versions' tables dropped after the switch.
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import os from 'node:os';
 import type { Db } from 'mongodb';
 import { SecondBrainError } from '../../domain/errors.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
@@ -110,7 +111,23 @@ function tableSchema(dimensions: number): Schema {
   ]);
 }
 
+/**
+ * Lance runs its compute work (spawn_cpu) on the blocking threads of one runtime: cores minus
+ * LANCE_IO_CORE_RESERVATION (2), at least one, so a single thread on a 2-core machine. Its
+ * full-text index builder blocks such a thread on a channel (gdb: the one `lance-cpu` blocking
+ * thread parked in a blocking channel wait, every other thread idle) until work that needs a
+ * compute thread of its own has run, so with one thread the build deadlocks: no CPU, a 0-byte
+ * temporary file in `_indices/`, forever. Small tables (20k passages) finish before it bites.
+ * Reproduced on 2 cores with @lancedb/lancedb 0.31.0 (lance 8.0.0): 100k rows hang with the
+ * default and build in 1.1 s with LANCE_CPU_THREADS=2 (1M rows: 23 s). Lance reads the variable
+ * on first use, so it is set before the first connection; a value the operator sets wins.
+ */
+function ensureLanceComputeThreads(): void {
+  process.env['LANCE_CPU_THREADS'] ??= String(Math.max(2, os.availableParallelism() - 2));
+}
+
 export async function connectLanceDb(location: LanceDbLocation): Promise<lancedb.Connection> {
+  ensureLanceComputeThreads();
   return lancedb.connect(location.uri, { storageOptions: location.storageOptions });
 }
 
