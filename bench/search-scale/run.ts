@@ -6,7 +6,7 @@
 // LanceDB table and answering a first query. recall@10 is against exact cosine search.
 //
 //   node --import tsx bench/search-scale/run.ts [--sizes 100000,500000,1000000] [--engines local,lancedb]
-//     [--queries 200] [--nprobes 20]
+//     [--queries 200] [--nprobes 40] [--refine 10]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { HybridRanker, type RankableChunk } from '../../domain/ranking/hybrid-ranker.js';
 import { topK } from '../../domain/ranking/top-k.js';
 import {
+  LANCEDB_DEFAULT_TUNING,
   LanceDbVersionTable,
   connectLanceDb,
   headingKey,
@@ -39,7 +40,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100000,500000,1000000' },
     engines: { type: 'string', default: 'local,lancedb' },
     queries: { type: 'string', default: '200' },
-    nprobes: { type: 'string', default: '20' },
+    nprobes: { type: 'string', default: String(LANCEDB_DEFAULT_TUNING.nprobes) },
+    refine: { type: 'string', default: String(LANCEDB_DEFAULT_TUNING.refineFactor) },
   },
 });
 
@@ -200,6 +202,7 @@ async function measure(engine: string, chunks: number): Promise<Measurement[]> {
     const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
     const table = new LanceDbVersionTable(await connection.openTable('rag_bench'), {
       nprobes: Number(values.nprobes),
+      refineFactor: Number(values.refine),
     });
     await table.hybrid(queries[0]?.text ?? 'query', queries[0]?.vector as Float32Array, 10);
     loadSeconds = (performance.now() - started) / 1000;
@@ -257,7 +260,9 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
   passages();
   const rows: Measurement[] = [];
-  const common = ['--queries', values.queries, '--nprobes', values.nprobes];
+  const common = [
+    ...['--queries', values.queries, '--nprobes', values.nprobes, '--refine', values.refine],
+  ];
   for (const size of values.sizes.split(',').map(Number)) {
     log(`${size} chunks: exact ground truth`);
     child(['--role', 'truth', '--chunks', String(size), ...common]);
@@ -292,7 +297,7 @@ async function main(): Promise<void> {
       : undefined;
   });
   const lines = [
-    `Machine: ${os.cpus().length} CPUs; ${values.queries} queries per mode; LanceDB IVF_FLAT, nprobes ${values.nprobes}.`,
+    `Machine: ${os.cpus().length} CPUs; ${values.queries} queries per mode; LanceDB IVF_RQ, nprobes ${values.nprobes}, refine ${values.refine}.`,
     '',
     '| Chunks | Engine | Mode | p50 (ms) | p95 (ms) | Load time (s) | RSS (MiB) | recall@10 vs exact | Load average |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -8,6 +8,7 @@ import type { Db } from 'mongodb';
 import { SecondBrainError } from '../../domain/errors.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
 import { indexedText, ragCollection, type RagChunkRecord } from './rag-records.js';
+import type { StoredChunkFields } from './search-index.js';
 
 /** Where the tables live and how to reach them. */
 export interface LanceDbLocation {
@@ -21,23 +22,25 @@ export interface LanceDbLocation {
 export interface LanceDbQueryTuning {
   /** IVF partitions probed per query. */
   nprobes?: number;
+  /**
+   * The vector index ranks by 1-bit RaBitQ codes; this many times `limit` candidates are
+   * re-ranked by their full vectors, which brings recall@10 back to exact search's.
+   */
+  refineFactor?: number;
   /** Candidates taken from each list before reciprocal rank fusion (as the local ranker). */
   candidates?: number;
 }
 
-export const LANCEDB_DEFAULT_TUNING = { nprobes: 20, candidates: 50 } as const;
+export const LANCEDB_DEFAULT_TUNING = { nprobes: 40, refineFactor: 10, candidates: 50 } as const;
 
 /** Below this many rows a flat scan is exact and fast, and IVF has too little to train on. */
 export const LANCEDB_VECTOR_INDEX_MIN_ROWS = 10_000;
 
+/** Rows per IVF partition: the vector index gets rows / this many partitions. */
+export const LANCEDB_ROWS_PER_PARTITION = 4_096;
+
 /** One row of a version's table: what search returns plus the indexed text and its vector. */
-export interface LanceDbChunkRow {
-  chunkId: string;
-  documentId: string;
-  url: string;
-  title: string;
-  text: string;
-  context: string;
+export interface LanceDbChunkRow extends StoredChunkFields {
   /** JSON array of the heading titles (returned as is). */
   headingPath: string;
   /** Lowercased heading titles, each followed by a separator, for prefix filters. */
@@ -76,18 +79,12 @@ export function lanceDbTableName(indexVersion: string): string {
   return `rag_${indexVersion.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
-const STRING_COLUMNS = [
-  'chunkId',
-  'documentId',
-  'url',
-  'title',
-  'text',
-  'context',
-  'headingPath',
-  'headingKey',
-  'parentId',
-  'indexedText',
+/** The columns a query returns (the rest are only searched: headingKey, indexedText, vector). */
+export const LANCEDB_RESULT_COLUMNS = [
+  ...['chunkId', 'documentId', 'url', 'title', 'text', 'context', 'headingPath', 'parentId'],
 ] as const;
+
+const STRING_COLUMNS = [...LANCEDB_RESULT_COLUMNS, 'headingKey', 'indexedText'] as const;
 
 function checkDimensions(rows: readonly LanceDbChunkRow[], dimensions: number): void {
   for (const row of rows) {
@@ -149,6 +146,7 @@ export async function publishLanceDbTable(
   dimensions: number,
   batches: AsyncIterable<readonly LanceDbChunkRow[]> | Iterable<readonly LanceDbChunkRow[]>,
   onProgress?: (rows: number) => void,
+  options: { vectorIndexMinRows?: number } = {},
 ): Promise<{ rows: number; vectorIndex: boolean }> {
   const name = lanceDbTableName(indexVersion);
   const table = await connection.createEmptyTable(name, tableSchema(dimensions), {
@@ -162,15 +160,18 @@ export async function publishLanceDbTable(
     rows += batch.length;
     onProgress?.(rows);
   }
-  const vectorIndex = rows >= LANCEDB_VECTOR_INDEX_MIN_ROWS;
+  const vectorIndex = rows >= (options.vectorIndexMinRows ?? LANCEDB_VECTOR_INDEX_MIN_ROWS);
   if (vectorIndex) {
     await table.createIndex('vector', {
-      // IVF_FLAT, not IVF_PQ: on this project's 2-core machines IVF_PQ took 26 minutes to train
-      // at 100k rows (its product quantizer), IVF_FLAT 27 s, and IVF_FLAT needs no refine step
-      // since the probed partitions hold full vectors. About 4,096 rows per partition.
-      config: lancedb.Index.ivfFlat({
+      // IVF_RQ (1-bit RaBitQ codes, 48 bytes a 384-dimension vector), re-ranked by the full
+      // vectors at query time (refineFactor). Measured on 2 cores (docs/benchmarks.md, "Search
+      // at scale"): IVF_PQ took 26 minutes to train at 100k rows; IVF_FLAT trains fast but scans
+      // full vectors (p95 259 ms at 100k, nprobes 20); HNSW_SQ took 45 s at 100k and reached
+      // recall 0.98 only with ef 150; IVF_RQ built in 9 s at 100k, recall@10 0.997 against
+      // exact search with 40 partitions probed and refine 10.
+      config: lancedb.Index.ivfRq({
         distanceType: 'cosine',
-        numPartitions: Math.max(1, Math.round(rows / 4_096)),
+        numPartitions: Math.max(1, Math.round(rows / LANCEDB_ROWS_PER_PARTITION)),
       }),
     });
   }
