@@ -66,11 +66,13 @@ export class LanceDbVersionTable {
   ) {}
 
   async vector(vector: Float32Array, limit: number, where?: string): Promise<LanceDbHit[]> {
+    const refineCandidates =
+      this.tuning.refineCandidates ?? LANCEDB_DEFAULT_TUNING.refineCandidates;
     let query = this.table
       .vectorSearch(vector)
       .distanceType('cosine')
       .nprobes(this.tuning.nprobes ?? LANCEDB_DEFAULT_TUNING.nprobes)
-      .refineFactor(this.tuning.refineFactor ?? LANCEDB_DEFAULT_TUNING.refineFactor)
+      .refineFactor(Math.max(2, Math.ceil(refineCandidates / limit)))
       .select([...RESULT_COLUMNS, '_distance'])
       .limit(limit);
     if (where) query = query.where(where);
