@@ -107,14 +107,14 @@ async function exactTruth(
   const table = await connection.openTable('rag_bench');
   // Written every 10 queries: a long run stopped early still leaves the queries it finished.
   for (const query of queries.slice(truth.length)) {
-    const rows = await table
+    const rows: Array<{ chunkId: string }> = await table
       .vectorSearch(query.vector)
       .distanceType('cosine')
       .bypassVectorIndex()
       .select(['chunkId'])
       .limit(10)
       .toArray();
-    truth.push(rows.map((row) => row.chunkId as string));
+    truth.push(rows.map((row) => row.chunkId));
     if (truth.length % 10 === 0) {
       writeFileSync(file, JSON.stringify(truth));
       log(`  exact search ${truth.length}/${queries.length}`);
