@@ -107,13 +107,13 @@ async function exactTruth(
   const table = await connection.openTable('rag_bench');
   // Written every 10 queries: a long run stopped early still leaves the queries it finished.
   for (const query of queries.slice(truth.length)) {
-    const rows: Array<{ chunkId: string }> = await table
+    const rows = (await table
       .vectorSearch(query.vector)
       .distanceType('cosine')
       .bypassVectorIndex()
       .select(['chunkId'])
       .limit(10)
-      .toArray();
+      .toArray()) as Array<{ chunkId: string }>;
     truth.push(rows.map((row) => row.chunkId));
     if (truth.length % 10 === 0) {
       writeFileSync(file, JSON.stringify(truth));
