@@ -112,10 +112,10 @@ export const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(8).default('second-brain-local-secret'),
   LOCAL_S3_PORT: port.default(7070),
 
-  // RAG retrieval: `local` ranks in each worker's memory (FerretDB, MongoDB Community); `lancedb`
-  // queries on-disk LanceDB tables (one per index version, shared by every worker); `atlas` uses
-  // Atlas Search. lancedb is not the default yet: see docs/benchmarks.md, "Search at scale".
-  RAG_SEARCH_BACKEND: z.enum(['local', 'lancedb', 'atlas']).default('local'),
+  // RAG retrieval: `lancedb` queries on-disk LanceDB tables (one per index version, shared by
+  // every worker; docs/benchmarks.md, "Search at scale"); `local` ranks in each worker's memory
+  // (every vector and a BM25 index per worker, for small corpora); `atlas` uses Atlas Search.
+  RAG_SEARCH_BACKEND: z.enum(['local', 'lancedb', 'atlas']).default('lancedb'),
   // Where the LanceDB tables live: a directory (default <SECOND_BRAIN_DATA_DIR>/lancedb) or
   // s3://bucket/prefix, reached with the S3_* endpoint and credentials.
   RAG_LANCEDB_URI: optionalString,

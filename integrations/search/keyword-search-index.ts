@@ -17,16 +17,10 @@ import {
 } from './rag-records.js';
 import type { SearchIndex, SearchOptions, SearchResult } from './search-index.js';
 
-interface KeywordChunk {
-  chunkId: string;
-  documentId: string;
-  url: string;
-  title: string;
-  text: string;
-  context: string;
-  headingPath: string[];
-  parentId: string | null;
-}
+type KeywordChunk = Pick<
+  SearchResult,
+  'chunkId' | 'documentId' | 'url' | 'title' | 'text' | 'context' | 'headingPath' | 'parentId'
+>;
 
 interface Loaded {
   at: number;

@@ -10,22 +10,16 @@ import { SecondBrainError } from '../../domain/errors.js';
 import { RRF_K, reciprocalRankFusion } from '../../domain/ranking/reciprocal-rank-fusion.js';
 import { isEmptyFilter, type SearchFilters } from '../../domain/ranking/search-filters.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
-import {
-  assertSameEmbeddingModel,
-  expandParents,
-  type QueryEmbeddings,
-} from './local-search-index.js';
+import { assertSameEmbeddingModel, expandParents } from './local-search-index.js';
+import type { QueryEmbeddings } from './local-search-index.js';
 import { readServingState, type RagServingState } from './rag-records.js';
-import {
-  DEFAULT_SEARCH_K,
-  type SearchIndex,
-  type SearchOptions,
-  type SearchResult,
-} from './search-index.js';
+import { DEFAULT_SEARCH_K } from './search-index.js';
+import type { SearchIndex, SearchOptions, SearchResult } from './search-index.js';
 
 import type { LanceDbChunkRow, LanceDbLocation, LanceDbQueryTuning } from './lancedb-tables.js';
 import {
   LANCEDB_DEFAULT_TUNING,
+  LANCEDB_RESULT_COLUMNS,
   headingKey,
   lanceDbTableName,
   connectLanceDb,
@@ -62,16 +56,7 @@ type LanceDbHit = Omit<LanceDbChunkRow, 'headingKey' | 'indexedText' | 'vector'>
   _score?: number;
 };
 
-const RESULT_COLUMNS = [
-  'chunkId',
-  'documentId',
-  'url',
-  'title',
-  'text',
-  'context',
-  'headingPath',
-  'parentId',
-];
+const RESULT_COLUMNS = [...LANCEDB_RESULT_COLUMNS];
 
 /** Searches one open version table; shared by the adapter and bench/search-scale. */
 export class LanceDbVersionTable {
@@ -81,10 +66,13 @@ export class LanceDbVersionTable {
   ) {}
 
   async vector(vector: Float32Array, limit: number, where?: string): Promise<LanceDbHit[]> {
+    const refineCandidates =
+      this.tuning.refineCandidates ?? LANCEDB_DEFAULT_TUNING.refineCandidates;
     let query = this.table
       .vectorSearch(vector)
       .distanceType('cosine')
       .nprobes(this.tuning.nprobes ?? LANCEDB_DEFAULT_TUNING.nprobes)
+      .refineFactor(Math.max(2, Math.ceil(refineCandidates / limit)))
       .select([...RESULT_COLUMNS, '_distance'])
       .limit(limit);
     if (where) query = query.where(where);

@@ -3,10 +3,12 @@
 // and the other versions' tables dropped after the switch.
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import os from 'node:os';
 import type { Db } from 'mongodb';
 import { SecondBrainError } from '../../domain/errors.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
 import { indexedText, ragCollection, type RagChunkRecord } from './rag-records.js';
+import type { StoredChunkFields } from './search-index.js';
 
 /** Where the tables live and how to reach them. */
 export interface LanceDbLocation {
@@ -20,23 +22,31 @@ export interface LanceDbLocation {
 export interface LanceDbQueryTuning {
   /** IVF partitions probed per query. */
   nprobes?: number;
+  /**
+   * The vector index ranks by 1-bit RaBitQ codes; this many of its best candidates (at least
+   * twice the limit) are re-ranked by their full vectors, which brings recall@10 back to exact
+   * search's. A count, not a factor of the limit: hybrid asks for 50 candidates, and 40 × 50
+   * full vectors cost it 60 ms more at 1M rows for no gain after fusion.
+   */
+  refineCandidates?: number;
   /** Candidates taken from each list before reciprocal rank fusion (as the local ranker). */
   candidates?: number;
 }
 
-export const LANCEDB_DEFAULT_TUNING = { nprobes: 20, candidates: 50 } as const;
+export const LANCEDB_DEFAULT_TUNING = {
+  nprobes: 60,
+  refineCandidates: 400,
+  candidates: 50,
+} as const;
 
 /** Below this many rows a flat scan is exact and fast, and IVF has too little to train on. */
 export const LANCEDB_VECTOR_INDEX_MIN_ROWS = 10_000;
 
+/** Rows per IVF partition: the vector index gets rows / this many partitions. */
+export const LANCEDB_ROWS_PER_PARTITION = 4_096;
+
 /** One row of a version's table: what search returns plus the indexed text and its vector. */
-export interface LanceDbChunkRow {
-  chunkId: string;
-  documentId: string;
-  url: string;
-  title: string;
-  text: string;
-  context: string;
+export interface LanceDbChunkRow extends StoredChunkFields {
   /** JSON array of the heading titles (returned as is). */
   headingPath: string;
   /** Lowercased heading titles, each followed by a separator, for prefix filters. */
@@ -75,18 +85,12 @@ export function lanceDbTableName(indexVersion: string): string {
   return `rag_${indexVersion.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
-const STRING_COLUMNS = [
-  'chunkId',
-  'documentId',
-  'url',
-  'title',
-  'text',
-  'context',
-  'headingPath',
-  'headingKey',
-  'parentId',
-  'indexedText',
+/** The columns a query returns (the rest are only searched: headingKey, indexedText, vector). */
+export const LANCEDB_RESULT_COLUMNS = [
+  ...['chunkId', 'documentId', 'url', 'title', 'text', 'context', 'headingPath', 'parentId'],
 ] as const;
+
+const STRING_COLUMNS = [...LANCEDB_RESULT_COLUMNS, 'headingKey', 'indexedText'] as const;
 
 function checkDimensions(rows: readonly LanceDbChunkRow[], dimensions: number): void {
   for (const row of rows) {
@@ -110,7 +114,23 @@ function tableSchema(dimensions: number): Schema {
   ]);
 }
 
+/**
+ * Lance runs its compute work (spawn_cpu) on the blocking threads of one runtime: cores minus
+ * LANCE_IO_CORE_RESERVATION (2), at least one, so a single thread on a 2-core machine. Its
+ * full-text index builder blocks such a thread on a channel (gdb: the one `lance-cpu` blocking
+ * thread parked in a blocking channel wait, every other thread idle) until work that needs a
+ * compute thread of its own has run, so with one thread the build deadlocks: no CPU, a 0-byte
+ * temporary file in `_indices/`, forever. Small tables (20k passages) finish before it bites.
+ * Reproduced on 2 cores with @lancedb/lancedb 0.31.0 (lance 8.0.0): 100k rows hang with the
+ * default and build in 1.1 s with LANCE_CPU_THREADS=2 (1M rows: 23 s). Lance reads the variable
+ * on first use, so it is set before the first connection; a value the operator sets wins.
+ */
+function ensureLanceComputeThreads(): void {
+  process.env['LANCE_CPU_THREADS'] ??= String(Math.max(2, os.availableParallelism() - 2));
+}
+
 export async function connectLanceDb(location: LanceDbLocation): Promise<lancedb.Connection> {
+  ensureLanceComputeThreads();
   return lancedb.connect(location.uri, { storageOptions: location.storageOptions });
 }
 
@@ -132,6 +152,7 @@ export async function publishLanceDbTable(
   dimensions: number,
   batches: AsyncIterable<readonly LanceDbChunkRow[]> | Iterable<readonly LanceDbChunkRow[]>,
   onProgress?: (rows: number) => void,
+  options: { vectorIndexMinRows?: number } = {},
 ): Promise<{ rows: number; vectorIndex: boolean }> {
   const name = lanceDbTableName(indexVersion);
   const table = await connection.createEmptyTable(name, tableSchema(dimensions), {
@@ -145,15 +166,19 @@ export async function publishLanceDbTable(
     rows += batch.length;
     onProgress?.(rows);
   }
-  const vectorIndex = rows >= LANCEDB_VECTOR_INDEX_MIN_ROWS;
+  const vectorIndex = rows >= (options.vectorIndexMinRows ?? LANCEDB_VECTOR_INDEX_MIN_ROWS);
   if (vectorIndex) {
     await table.createIndex('vector', {
-      // IVF_FLAT, not IVF_PQ: on this project's 2-core machines IVF_PQ took 26 minutes to train
-      // at 100k rows (its product quantizer), IVF_FLAT 27 s, and IVF_FLAT needs no refine step
-      // since the probed partitions hold full vectors. About 4,096 rows per partition.
-      config: lancedb.Index.ivfFlat({
+      // IVF_RQ (1-bit RaBitQ codes, 48 bytes a 384-dimension vector), re-ranked by the full
+      // vectors at query time (refineFactor). Measured on 2 cores (docs/benchmarks.md, "Search
+      // at scale"): IVF_PQ took 26 minutes to train at 100k rows; IVF_FLAT trains fast but scans
+      // full vectors (p95 259 ms at 100k, nprobes 20); HNSW_SQ took 45 s at 100k and reached
+      // recall 0.98 only with ef 150; IVF_RQ built in 9 s at 100k. At 1M rows the refine step
+      // decides recall@10 against exact search: 0.84 with refine 10 (nprobes 40 or 80), 0.996
+      // with nprobes 60 and refine 40 (400 candidates for 10 results).
+      config: lancedb.Index.ivfRq({
         distanceType: 'cosine',
-        numPartitions: Math.max(1, Math.round(rows / 4_096)),
+        numPartitions: Math.max(1, Math.round(rows / LANCEDB_ROWS_PER_PARTITION)),
       }),
     });
   }

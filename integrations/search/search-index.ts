@@ -32,6 +32,12 @@ export interface SearchResult {
   parentId: string | null;
 }
 
+/** What an index stores of a chunk and returns for it (keyword rows, LanceDB rows). */
+export type StoredChunkFields = Pick<
+  SearchResult,
+  'chunkId' | 'documentId' | 'url' | 'title' | 'text' | 'context'
+>;
+
 export interface SearchIndex {
   readonly backend: 'local' | 'atlas' | 'lancedb' | 'keyword';
   search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
