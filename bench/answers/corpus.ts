@@ -3,7 +3,6 @@
 // into the `rag` collection with a serving index version, exactly the records and state
 // activities/rag/ writes, so the agent searches through its production retriever
 // (createHybridRetriever over createSearchIndex's LocalSearchIndex).
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -31,7 +30,13 @@ import {
   type RagDocumentRecord,
   type RagServingState,
 } from '../../integrations/search/rag-records.js';
-import { loadPostgresCorpus, POSTGRES_DOC_DIRECTORY } from '../retrieval/postgres-corpus.js';
+import {
+  ensurePostgresDocs,
+  loadPostgresCorpus,
+  POSTGRES_DOC_DIRECTORY,
+} from '../retrieval/postgres-corpus.js';
+
+export { ensurePostgresDocs };
 
 /** Where the manual's pages are "crawled" from: a source URL ends in the page's file name. */
 export const MANUAL_BASE_URL = 'https://www.postgresql.org/docs/15/';
@@ -59,20 +64,6 @@ export interface IndexedCorpus {
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** Installs Debian's postgresql-doc-15 when the manual is missing (as bench/etl does). */
-export function ensurePostgresDocs(say: (message: string) => void): void {
-  if (existsSync(POSTGRES_DOC_DIRECTORY)) return;
-  say('installing postgresql-doc-15 with apt-get');
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
-  for (const command of [
-    [...asRoot, 'apt-get', 'update'],
-    [...asRoot, 'apt-get', 'install', '-y', 'postgresql-doc-15'],
-  ]) {
-    const result = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`${command.join(' ')} failed`);
-  }
 }
 
 /**

@@ -1,26 +1,15 @@
 // The ETL benchmarks' web site: Debian's postgresql-doc-15 HTML (about 1,100 real pages of the
 // PostgreSQL manual, installed with apt if missing) served as static files on 127.0.0.1.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import {
+  ensurePostgresDocs,
+  POSTGRES_DOC_DIRECTORY as HTML_DIRECTORY,
+} from '../retrieval/postgres-corpus.js';
 
-export const HTML_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
-
-/** Installs postgresql-doc-15 with apt-get unless its HTML is already there. */
-export function ensurePostgresDocs(say: (message: string) => void): void {
-  if (existsSync(HTML_DIRECTORY)) return;
-  say('installing postgresql-doc-15 with apt-get');
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
-  for (const command of [
-    [...asRoot, 'apt-get', 'update'],
-    [...asRoot, 'apt-get', 'install', '-y', 'postgresql-doc-15'],
-  ]) {
-    const result = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`${command.join(' ')} failed`);
-  }
-}
+export { ensurePostgresDocs };
 
 /** The first `count` page names of the manual, sorted (the same pages every run). */
 export function manualPages(count: number): string[] {

@@ -22,7 +22,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../config/environment.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { documentIdForUrl } from '../../domain/document.js';
@@ -30,17 +29,18 @@ import type { EtlResult } from '../../domain/etl.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { runManifestKey } from '../../domain/storage-layout.js';
 import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
-import { findFreePort } from '../../infra/managed-process.js';
 import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
 import { createPageCrawler, type CrawlSettings } from '../../integrations/crawler/page-crawler.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
+import {
+  privateInfrastructureEnvironment,
+  repositoryRoot,
+} from '../support/private-infrastructure.js';
 import { writeBenchDocuments } from './bench-documents.js';
 import { ensurePostgresDocs, manualPages, serveManual } from './postgres-docs-site.js';
 import { cpuSecondsBetween, cpuSecondsByTree, machineCpuSeconds } from './process-cpu.js';
 import { activitySeconds, batchTimings } from './workflow-timings.js';
-
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -108,21 +108,10 @@ async function main(): Promise<void> {
   if (pages.length < 750) throw new Error(`only ${pages.length} pages available`);
 
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'second-brain-bench-'));
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    SECOND_BRAIN_DATA_DIR: dataDirectory,
-    SECOND_BRAIN_TOOLS_DIR:
-      process.env.SECOND_BRAIN_TOOLS_DIR ?? path.join(repositoryRoot, '.tools'),
-    TEMPORAL_PORT: String(await findFreePort()),
-    TEMPORAL_UI_PORT: String(await findFreePort()),
-    LOCAL_MONGODB_PORT: String(await findFreePort()),
-    LOCAL_S3_PORT: String(await findFreePort()),
-    MONGODB_DATABASE: 'second_brain_bench',
-    S3_BUCKET: 'second-brain-bench',
-    CI: 'true',
-  };
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'MONGODB_URI', 'S3_ENDPOINT'])
-    delete environment[name];
+  const environment = await privateInfrastructureEnvironment(dataDirectory, {
+    database: 'second_brain_bench',
+    bucket: 'second-brain-bench',
+  });
   const config: Config = loadConfig(environment, repositoryRoot);
   const site = await serveManual();
   let worker: ChildProcess | undefined;

@@ -6,8 +6,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { POSTGRES_DOC_DIRECTORY as HTML_DIRECTORY } from '../retrieval/postgres-corpus.js';
 
-export const HTML_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
+export { HTML_DIRECTORY };
 
 /**
  * The manual as a static file server serves it: ETag from size and mtime, 304 on a match. A

@@ -1,14 +1,29 @@
 // The benchmark corpus: the PostgreSQL 15 manual as shipped by Debian's postgresql-doc-15
 // (HTML pages), converted to Markdown, with known-item queries made from section headings that
 // are then held out of the indexed text, so a query never matches its label verbatim.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import TurndownService from 'turndown';
 import { parseMarkdownBlocks } from '../../domain/chunking/markdown-blocks.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
 
 export const POSTGRES_DOC_DIRECTORY = '/usr/share/doc/postgresql-doc-15/html';
+
+/** Installs Debian's postgresql-doc-15 when the manual is missing (the answer, ETL and retrieval benches' corpus). */
+export function ensurePostgresDocs(say: (message: string) => void): void {
+  if (existsSync(POSTGRES_DOC_DIRECTORY)) return;
+  say('installing postgresql-doc-15 with apt-get');
+  const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
+  for (const command of [
+    [...asRoot, 'apt-get', 'update'],
+    [...asRoot, 'apt-get', 'install', '-y', 'postgresql-doc-15'],
+  ]) {
+    const result = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command.join(' ')} failed`);
+  }
+}
 
 export interface CorpusPage {
   id: string;

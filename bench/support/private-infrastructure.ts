@@ -14,12 +14,15 @@ export function numericOption(name: string, fallback: number): number {
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
-/** The bench's Config: private ports and names, plus `extra` variables (e.g. Notion's). */
-export async function privateInfrastructureConfig(
+/**
+ * The bench's environment: private ports and names, plus `extra` variables (e.g. Notion's).
+ * A bench that starts a worker process passes it on; the others want the Config below.
+ */
+export async function privateInfrastructureEnvironment(
   dataDirectory: string,
   names: { database: string; bucket: string },
   extra: NodeJS.ProcessEnv = {},
-): Promise<Config> {
+): Promise<NodeJS.ProcessEnv> {
   const environment: NodeJS.ProcessEnv = {
     ...process.env,
     SECOND_BRAIN_DATA_DIR: dataDirectory,
@@ -36,5 +39,17 @@ export async function privateInfrastructureConfig(
   };
   for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'MONGODB_URI', 'S3_ENDPOINT'])
     delete environment[name];
-  return loadConfig(environment, repositoryRoot);
+  return environment;
+}
+
+/** The bench's Config over its private environment. */
+export async function privateInfrastructureConfig(
+  dataDirectory: string,
+  names: { database: string; bucket: string },
+  extra: NodeJS.ProcessEnv = {},
+): Promise<Config> {
+  return loadConfig(
+    await privateInfrastructureEnvironment(dataDirectory, names, extra),
+    repositoryRoot,
+  );
 }

@@ -89,6 +89,17 @@ export interface CrawlTimings {
   extractionBusyMs: number;
 }
 
+/** A stopwatch for CrawlTimings: each call returns the milliseconds since the previous one. */
+export function lapTimer(): () => number {
+  let mark = performance.now();
+  return () => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return Math.round(elapsed);
+  };
+}
+
 export class PageTooLargeError extends Error {
   constructor(url: string, limit: number) {
     super(`${url} is larger than the ${limit}-byte page limit`);

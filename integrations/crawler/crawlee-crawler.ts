@@ -16,6 +16,7 @@ import {
   classifyCrawlError,
   CRAWLER_USER_AGENT,
   isPermanentCrawlFailure,
+  lapTimer,
   PageTooLargeError,
   type CrawlOutcome,
   type CrawlSettings,
@@ -62,13 +63,7 @@ export async function runCrawler(
     timings: CrawlTimings;
   },
 ): Promise<void> {
-  let mark = performance.now();
-  const lap = () => {
-    const now = performance.now();
-    const elapsed = now - mark;
-    mark = now;
-    return Math.round(elapsed);
-  };
+  const lap = lapTimer();
   const configuration = new Configuration({
     persistStorage: false,
     purgeOnStart: true,

@@ -9,6 +9,7 @@ import { runCrawler } from './crawlee-crawler.js';
 import { ExtractionPool, type ExtractionTime } from './extraction-worker.js';
 import {
   classifyCrawlError,
+  lapTimer,
   type CrawlOutcome,
   type CrawlSettings,
   type CrawlTarget,
@@ -40,13 +41,7 @@ async function crawlPages(
     extractionBusyMs: 0,
   };
   if (targets.length === 0) return timings;
-  let mark = performance.now();
-  const lap = () => {
-    const now = performance.now();
-    const elapsed = now - mark;
-    mark = now;
-    return Math.round(elapsed);
-  };
+  const lap = lapTimer();
   const policy = { allowedHosts: settings.allowedHosts };
   const pending = new Map(targets.map((target) => [target.key, target]));
   const emit = async (outcome: CrawlOutcome) => {
