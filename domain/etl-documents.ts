@@ -10,6 +10,7 @@ import {
   type Document,
 } from './document.js';
 import type {
+  CompactOutcome,
   EtlFailureEntry,
   EtlFailureReason,
   EtlPlan,
@@ -178,6 +179,18 @@ export function unchangedEntry(
     content_quality_score: state.content_quality_score,
     qualityScoreSource: state.qualityScoreSource,
   };
+}
+
+/** A crawl target that failed, as the batch's heartbeat and failure report record it. */
+export function failedOutcome(failure: {
+  key: string;
+  url: string;
+  reason: EtlFailureEntry['reason'];
+  message: string;
+  attempts: number;
+}): CompactOutcome {
+  const { key, url, reason, message, attempts } = failure;
+  return { id: key, ok: false, failure: { url, id: key, reason, message, attempts } };
 }
 
 /** sha256 of everything the ETL derives from the source (not the score): unchanged = skip. */

@@ -5,9 +5,9 @@ import { SecondBrainError } from '../../domain/errors.js';
 import {
   countReasons,
   crawledEtlDocument,
+  failedOutcome,
   unchangedEntry,
   validatorsForRecrawl,
-  type EtlDocument,
 } from '../../domain/etl-documents.js';
 import {
   etlKeys,
@@ -18,6 +18,8 @@ import {
 import type { EtlInput } from '../../domain/workflow-inputs.js';
 import type { CrawlOutcome, CrawlTimings } from '../../integrations/crawler/page-crawler.js';
 import type { EtlDependencies } from './dependencies.js';
+import { logBatchTimings } from './batch-timings.js';
+import { createPageWriter } from './page-writer.js';
 import { storeDocuments } from './stored-documents.js';
 
 /** Crawled pages per bulk insert: each insert is a round trip and a heartbeat. */
@@ -52,7 +54,7 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const context = Context.current();
     const started = performance.now();
     const seconds = (from: number) => Math.round(performance.now() - from) / 1000;
-    const profile = { writeSeconds: 0, writes: 0, firstOutcomeSeconds: 0 };
+    let firstOutcomeSeconds = 0;
     const plan = (await storage.getJson(planKey)) as EtlPlan | undefined;
     if (!plan) throw new SecondBrainError('notFound', `ETL plan ${planKey} does not exist`);
     const links = plan.links.slice((batchIndex - 1) * batchSize, batchIndex * batchSize);
@@ -76,39 +78,21 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const timer = setInterval(heartbeat, 5_000);
     const setupSeconds = seconds(started);
 
-    // Pages are written in small bulk upserts by one writer loop, so the crawler never
-    // waits on the database; a page counts as done (in the heartbeat) once it is stored.
-    let buffer: EtlDocument[] = [];
-    let writing: Promise<void> = Promise.resolve();
-    let writeError: Error | undefined;
-    const flush = () => {
-      if (buffer.length === 0) return writing;
-      const pages = buffer;
-      buffer = [];
-      writing = writing.then(async () => {
-        if (writeError) return;
-        try {
-          const writeStart = performance.now();
-          const entries = await storeDocuments(dependencies, runId, pages, known);
-          profile.writeSeconds += seconds(writeStart);
-          profile.writes++;
-          for (const entry of entries)
-            outcomes.set(entry.id, { id: entry.id, ok: true, stored: entry });
-          heartbeat();
-        } catch (error) {
-          writeError =
-            error instanceof Error ? error : new Error(`upsert failed: ${String(error)}`);
-        }
-      });
-      return writing;
-    };
+    const writer = createPageWriter(
+      async (pages) => {
+        const entries = await storeDocuments(dependencies, runId, pages, known);
+        for (const entry of entries)
+          outcomes.set(entry.id, { id: entry.id, ok: true, stored: entry });
+        heartbeat();
+      },
+      { batchSize: WRITE_BATCH_SIZE, flushIntervalMs: FLUSH_INTERVAL_MS },
+    );
     const handle = async (outcome: CrawlOutcome) => {
-      profile.firstOutcomeSeconds ||= seconds(crawlStart);
+      firstOutcomeSeconds ||= seconds(crawlStart);
       const link = byId.get(outcome.key)!;
       const state = known.get(outcome.key);
       if (outcome.kind === 'page') {
-        buffer.push(crawledEtlDocument(outcome, plan, link.parentIds, new Date().toISOString()));
-        if (buffer.length >= WRITE_BATCH_SIZE) void flush();
+        writer.push(crawledEtlDocument(outcome, plan, link.parentIds, new Date().toISOString()));
       } else if (outcome.kind === 'unchanged' && state) {
         unchanged++;
         outcomes.set(outcome.key, {
@@ -125,22 +109,11 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
           await raw.markRemoved(outcome.key);
           removed++;
         }
-        outcomes.set(outcome.key, {
-          id: outcome.key,
-          ok: false,
-          failure: {
-            url: outcome.url,
-            id: outcome.key,
-            reason: outcome.reason,
-            message: outcome.message,
-            attempts: outcome.attempts,
-          },
-        });
+        outcomes.set(outcome.key, failedOutcome(outcome));
         heartbeat();
       }
       await Promise.resolve();
     };
-    const flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
     const crawlStart = performance.now();
     let crawlSeconds = 0;
     let drainSeconds = 0;
@@ -158,14 +131,13 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     } finally {
       crawlSeconds = seconds(crawlStart);
       clearInterval(timer);
-      clearInterval(flushTimer);
       const drainStart = performance.now();
-      await flush();
+      await writer.drain();
       drainSeconds = seconds(drainStart);
       // Stored pages are in the heartbeat even when the attempt fails, so a retry skips them.
       heartbeat();
     }
-    if (writeError) throw writeError;
+    writer.check();
     const reportStart = performance.now();
     const all = links.map((link) => outcomes.get(link.id)!).filter(Boolean);
     const failures = all.flatMap((outcome) => (outcome.failure ? [outcome.failure] : []));
@@ -173,19 +145,12 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const storedEntries = all.flatMap((outcome) => (outcome.stored ? [outcome.stored] : []));
     await storage.putJson(etlKeys.batchStored(runId, batchIndex), storedEntries);
     const crawled = storedEntries.length;
-    // Where this batch's time went (bench/etl sums these lines across batches).
-    log.info('ETL batch timings', {
-      batchIndex,
+    logBatchTimings(batchIndex, timings, {
       setupSeconds,
-      firstOutcomeSeconds: profile.firstOutcomeSeconds,
+      firstOutcomeSeconds,
       crawlSeconds,
-      robotsTxtSeconds: (timings?.robotsTxtMs ?? 0) / 1000,
-      crawlerSetupSeconds: (timings?.crawlerSetupMs ?? 0) / 1000,
-      crawlerRunSeconds: (timings?.crawlerRunMs ?? 0) / 1000,
-      crawlerTeardownSeconds: (timings?.crawlerTeardownMs ?? 0) / 1000,
-      extractionBusySeconds: (timings?.extractionBusyMs ?? 0) / 1000,
-      writeSeconds: Math.round(profile.writeSeconds * 1000) / 1000,
-      writes: profile.writes,
+      writeSeconds: writer.profile.writeSeconds,
+      writes: writer.profile.writes,
       drainSeconds,
       reportSeconds: seconds(reportStart),
       totalSeconds: seconds(started),
