@@ -1,6 +1,8 @@
 // LanceDB tables of the rag index: one table per index version, its rows built from the rag
 // records, published (with its vector and full-text indexes) before the serving pointer moves,
 // and the other versions' tables dropped after the switch.
+// Before LanceDB's native module loads: it reads its log level once, at load.
+import './lancedb-log-level.js';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
 import os from 'node:os';
