@@ -91,6 +91,8 @@ export interface Config {
       readonly contextSize: number;
       readonly threads: number;
       readonly timeoutMs: number;
+      /** Whether the ETL asks this model for quality scores (ETL_LLM_SCORING). */
+      readonly qualityScoring: Environment['ETL_LLM_SCORING'];
       /** OPENAI_API_KEY or HF_TOKEN, whichever the provider uses. Never log it. */
       readonly apiKey: string | undefined;
       readonly endpointUrl: string | undefined;

@@ -192,6 +192,11 @@ export const environmentSchema = z.object({
   LLM_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   // Per-request timeout of remote model calls; a timeout is a retryable failure.
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  // Whether the ETL asks the chat model to score the pages its heuristic leaves undecided.
+  // auto: yes, unless the chat model is the bundled SmolLM2-135M, which cannot judge a page (it
+  // rated every article of the demo library 0, "no idea"), so those pages stay unscored (null)
+  // and are indexed; always: ask whichever model it is; never: do not ask.
+  ETL_LLM_SCORING: z.enum(['auto', 'always', 'never']).default('auto'),
   OPENAI_API_KEY: optionalString,
   HF_TOKEN: optionalString,
   // A dedicated Hugging Face Inference Endpoint (e.g. your own fine-tuned summarizer).

@@ -222,6 +222,7 @@ export function loadConfig(
         contextSize: env.LLM_CONTEXT_SIZE,
         threads: env.LLM_THREADS,
         timeoutMs: env.LLM_TIMEOUT_MS,
+        qualityScoring: env.ETL_LLM_SCORING,
         apiKey: providerKey(env.LLM_PROVIDER),
         endpointUrl: env.HF_ENDPOINT_URL,
       },

@@ -12,6 +12,7 @@ import { createRoundTripActivities } from '../activities/round-trip/index.js';
 import { createSummarizerEndpointActivities } from '../activities/summarizer-endpoint/index.js';
 import { createWorkflowInputActivities } from '../activities/workflow-input/index.js';
 import { createPageCrawler } from '../integrations/crawler/page-crawler.js';
+import { LOCAL_LLM } from '../integrations/local-models/model-catalog.js';
 import { createInferenceEndpointsClient } from '../integrations/huggingface/inference-endpoints.js';
 import { createEndpointUsage } from '../integrations/llm/endpoint-usage.js';
 import { agentTurnSteps } from '../integrations/mongo/stores/agent-turns.js';
@@ -92,6 +93,8 @@ export function createOfflineActivities(
     ...createEtlActivities({
       ...dependencies,
       crawler: dependencies.crawler ?? createPageCrawler(),
+      qualityScoring: config.models.llm.qualityScoring,
+      modelsUnfitForScoring: [LOCAL_LLM.modelId],
     }),
     ...createFineTuneActivities({
       config,

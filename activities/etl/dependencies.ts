@@ -11,6 +11,10 @@ export interface EtlDependencies {
   crawler: PageCrawler;
   /** The chat model for LLM quality scoring; without one the LLM stage is skipped. */
   llm?: ChatModel;
+  /** ETL_LLM_SCORING: whether `llm` is asked (auto skips a model known to score at random). */
+  qualityScoring?: 'auto' | 'always' | 'never';
+  /** Chat models `auto` does not ask: the bundled local model (composition root). */
+  modelsUnfitForScoring?: readonly string[];
   /** First crawl retry delay (doubles per retry); tests shorten it. */
   crawlRetryBackoffMs?: number;
 }

@@ -2,11 +2,8 @@
 // MongoDB (`raw`) and S3, and the workflow only sees counts, ids and keys. Every write is keyed
 // by the document id with a content fingerprint, so a retried or resumed attempt rewrites the
 // same documents instead of duplicating them.
-import type { PageCrawler } from '../../integrations/crawler/page-crawler.js';
-import type { ChatModel } from '../../integrations/llm/chat-model.js';
 import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
 import { rawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
-import type { ObjectStorage } from '../../integrations/s3/object-storage.js';
 import { createCrawlEtlBatch } from './crawl-etl-batch.js';
 import type { EtlDependencies } from './dependencies.js';
 import { createDescribeEtlScoringModel } from './describe-etl-scoring-model.js';
@@ -16,15 +13,8 @@ import { createScoreEtlBatchWithLlm } from './score-etl-batch-with-llm.js';
 
 export type { EtlDependencies } from './dependencies.js';
 
-export interface EtlActivityDependencies {
-  storage: ObjectStorage;
-  mongo: MongoDatabase;
-  crawler: PageCrawler;
-  /** The chat model for LLM quality scoring; without one the LLM stage is skipped. */
-  llm?: ChatModel;
-  /** First crawl retry delay (doubles per retry); tests shorten it. */
-  crawlRetryBackoffMs?: number;
-}
+/** What the composition root passes: the ETL's dependencies, with MongoDB for the raw store. */
+export type EtlActivityDependencies = Omit<EtlDependencies, 'raw'> & { mongo: MongoDatabase };
 
 export function createEtlActivities({ mongo, ...rest }: EtlActivityDependencies) {
   const dependencies: EtlDependencies = { ...rest, raw: rawDocumentStore(mongo) };
