@@ -6,7 +6,7 @@
 import { documentIdForUrl } from '../../domain/document.js';
 import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
 import { createPageCrawler, type CrawlTarget } from '../../integrations/crawler/page-crawler.js';
-import { manualPages, serveManual } from './postgres-docs-site.js';
+import { benchCrawlSettings, manualPages, serveManual } from './postgres-docs-site.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -21,16 +21,7 @@ async function main(): Promise<void> {
     const url = canonicalizeUrl(`${origin}/${name}`)!;
     return { key: documentIdForUrl(url), url };
   });
-  const settings = {
-    maxConcurrency: 16,
-    perHostConcurrency: 16,
-    timeoutSecs: 30,
-    maxRetries: 3,
-    maxPageBytes: 5_000_000,
-    maxRedirects: 5,
-    respectRobotsTxt: true,
-    allowedHosts: ['127.0.0.1'],
-  };
+  const settings = benchCrawlSettings(16);
   const crawler = createPageCrawler();
   const crawl = async (slice: CrawlTarget[]) => {
     const start = performance.now();

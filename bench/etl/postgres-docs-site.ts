@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { CrawlSettings } from '../../integrations/crawler/page-crawler.js';
 import {
   ensurePostgresDocs,
   POSTGRES_DOC_DIRECTORY as HTML_DIRECTORY,
@@ -41,4 +42,18 @@ export async function serveManual(): Promise<{ server: Server; origin: string }>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** The crawl settings both ETL benches use: the manual on loopback, `concurrency` at once. */
+export function benchCrawlSettings(concurrency: number): CrawlSettings {
+  return {
+    maxConcurrency: concurrency,
+    perHostConcurrency: concurrency,
+    timeoutSecs: 30,
+    maxRetries: 3,
+    maxPageBytes: 5_000_000,
+    maxRedirects: 5,
+    respectRobotsTxt: true,
+    allowedHosts: ['127.0.0.1'],
+  };
 }

@@ -30,7 +30,7 @@ import { COLLECTIONS } from '../../domain/names.js';
 import { runManifestKey } from '../../domain/storage-layout.js';
 import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
 import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
-import { createPageCrawler, type CrawlSettings } from '../../integrations/crawler/page-crawler.js';
+import { createPageCrawler } from '../../integrations/crawler/page-crawler.js';
 import { connectMongo } from '../../integrations/mongo/mongo-database.js';
 import { createObjectStorage } from '../../integrations/s3/object-storage.js';
 import {
@@ -38,7 +38,12 @@ import {
   repositoryRoot,
 } from '../support/private-infrastructure.js';
 import { writeBenchDocuments } from './bench-documents.js';
-import { ensurePostgresDocs, manualPages, serveManual } from './postgres-docs-site.js';
+import {
+  benchCrawlSettings,
+  ensurePostgresDocs,
+  manualPages,
+  serveManual,
+} from './postgres-docs-site.js';
 import { cpuSecondsBetween, cpuSecondsByTree, machineCpuSeconds } from './process-cpu.js';
 import { activitySeconds, batchTimings } from './workflow-timings.js';
 
@@ -126,16 +131,7 @@ async function main(): Promise<void> {
     say(`${documentCount} documents link ${urls.length} pages; starting the offline worker`);
     worker = await startWorker(environment);
     const client = await connectClient(config);
-    const settings: CrawlSettings = {
-      maxConcurrency: concurrency,
-      perHostConcurrency: concurrency,
-      timeoutSecs: 30,
-      maxRetries: 3,
-      maxPageBytes: 5_000_000,
-      maxRedirects: 5,
-      respectRobotsTxt: true,
-      allowedHosts: ['127.0.0.1'],
-    };
+    const settings = benchCrawlSettings(concurrency);
     const mongo = await connectMongo(config.mongodb);
     const cpuRoots = () => ({
       bench: process.pid,
