@@ -92,6 +92,7 @@ export function createOfflineActivities(
     }),
     ...createEtlActivities({
       ...dependencies,
+      raw,
       crawler: dependencies.crawler ?? createPageCrawler(),
       qualityScoring: config.models.llm.qualityScoring,
       modelsUnfitForScoring: [LOCAL_LLM.modelId],

@@ -2,8 +2,6 @@
 // MongoDB (`raw`) and S3, and the workflow only sees counts, ids and keys. Every write is keyed
 // by the document id with a content fingerprint, so a retried or resumed attempt rewrites the
 // same documents instead of duplicating them.
-import type { MongoDatabase } from '../../integrations/mongo/mongo-database.js';
-import { rawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
 import { createCrawlEtlBatch } from './crawl-etl-batch.js';
 import type { EtlDependencies } from './dependencies.js';
 import { createDescribeEtlScoringModel } from './describe-etl-scoring-model.js';
@@ -13,11 +11,8 @@ import { createScoreEtlBatchWithLlm } from './score-etl-batch-with-llm.js';
 
 export type { EtlDependencies } from './dependencies.js';
 
-/** What the composition root passes: the ETL's dependencies, with MongoDB for the raw store. */
-export type EtlActivityDependencies = Omit<EtlDependencies, 'raw'> & { mongo: MongoDatabase };
-
-export function createEtlActivities({ mongo, ...rest }: EtlActivityDependencies) {
-  const dependencies: EtlDependencies = { ...rest, raw: rawDocumentStore(mongo) };
+/** The composition root builds every dependency, the raw store too (shared with rag and dataset). */
+export function createEtlActivities(dependencies: EtlDependencies) {
   return {
     prepareEtlRun: createPrepareEtlRun(dependencies),
     crawlEtlBatch: createCrawlEtlBatch(dependencies),
