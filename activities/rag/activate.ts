@@ -1,7 +1,9 @@
 // activateRagIndex: publishes the finished build to the search backend's tables (LanceDB: one
 // new table per version), then switches the serving pointer with a compare-and-swap on the
-// version it was built from, then drops the other versions. Readers follow the pointer, so they
-// only ever open a complete table, and a retry after the switch publishes nothing again.
+// version it was built from, then drops the tables of versions older than the one it replaced.
+// Readers follow the pointer, so they only ever open a complete table, a reader still on the
+// replaced version keeps its table until the next switch, and a retry after the switch publishes
+// nothing again.
 import { log } from '@temporalio/activity';
 import { SecondBrainError } from '../../domain/errors.js';
 import type { RagActivation, RagIndexSettings } from '../../domain/rag/rag-index.js';
@@ -41,6 +43,7 @@ export async function activateRagIndex(
       chunkCount,
       documentCount,
       activatedAt: new Date(),
+      previousIndexVersion: current?.indexVersion ?? null,
     };
     // Compare-and-swap on the version read above: one document, atomic everywhere.
     const filter = current
@@ -54,7 +57,14 @@ export async function activateRagIndex(
   }
   const deleted = await rag.deleteMany({ indexVersion: { $ne: buildVersion } });
   await state.deleteMany({ kind: 'build' });
-  await context.searchTables?.retire(db, buildVersion);
+  // Read again: a retry after the switch must keep the same previous version as the first try.
+  const switched = await readServingState(db);
+  await context.searchTables?.retire(db, [
+    buildVersion,
+    ...(switched?.indexVersion === buildVersion && switched.previousIndexVersion
+      ? [switched.previousIndexVersion]
+      : []),
+  ]);
   log.info('Switched the serving rag index', { buildVersion, chunkCount, documentCount });
   return {
     indexVersion: buildVersion,

@@ -66,6 +66,12 @@ export interface RagServingState {
   chunkCount: number;
   documentCount: number;
   activatedAt: Date;
+  /**
+   * The version this one replaced. Its search tables outlive the switch until the next one, so
+   * an agent worker still on it (readers re-read the pointer about once a second) finishes its
+   * query instead of finding the table gone.
+   */
+  previousIndexVersion?: string | null;
 }
 
 export interface RagBuildPlan {

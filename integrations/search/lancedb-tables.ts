@@ -200,15 +200,15 @@ export async function publishLanceDbTable(
   return { rows, vectorIndex };
 }
 
-/** Drops every version table except `keep`. */
+/** Drops every version table except those of `keep`. */
 export async function dropOtherLanceDbTables(
   connection: lancedb.Connection,
-  keep: string,
+  keep: readonly string[],
 ): Promise<number> {
-  const keepName = lanceDbTableName(keep);
+  const keepNames = new Set(keep.map(lanceDbTableName));
   let dropped = 0;
   for (const name of await connection.tableNames()) {
-    if (!name.startsWith('rag_') || name === keepName) continue;
+    if (!name.startsWith('rag_') || keepNames.has(name)) continue;
     await connection.dropTable(name);
     dropped++;
   }
@@ -223,8 +223,8 @@ export interface SearchTablePublisher {
     dimensions: number,
     onProgress?: (rows: number) => void,
   ): Promise<void>;
-  /** After the switch: removes the tables of other versions. */
-  retire(db: Db, keepVersion: string): Promise<void>;
+  /** After the switch: removes the tables of every version but `keepVersions`. */
+  retire(db: Db, keepVersions: readonly string[]): Promise<void>;
 }
 
 export function lanceDbTablePublisher(location: LanceDbLocation): SearchTablePublisher {
@@ -253,8 +253,8 @@ export function lanceDbTablePublisher(location: LanceDbLocation): SearchTablePub
       }
       await publishLanceDbTable(await connect(db), indexVersion, dimensions, batches(), onProgress);
     },
-    async retire(db, keepVersion) {
-      await dropOtherLanceDbTables(await connect(db), keepVersion);
+    async retire(db, keepVersions) {
+      await dropOtherLanceDbTables(await connect(db), keepVersions);
     },
   };
 }
