@@ -8,12 +8,16 @@ import { progressQuery } from './progress-query.js';
 
 type RagActivities = ReturnType<typeof createRagActivities>;
 
-/** Planning and the version switch: quick reads and single-document writes. */
-const control =
-  proxyActivities<Pick<RagActivities, 'planRagIndex' | 'activateRagIndex'>>(STORAGE_ACTIVITY);
+/** Planning: quick reads and single-document writes. */
+const control = proxyActivities<Pick<RagActivities, 'planRagIndex'>>(STORAGE_ACTIVITY);
 
-/** Copying, chunking, LLM contexts and embedding: long, so they heartbeat. */
-const work = proxyActivities<Pick<RagActivities, 'copyUnchangedRagRecords' | 'indexRagBatch'>>({
+/**
+ * Copying, chunking, LLM contexts and embedding, and the switch, which first publishes the
+ * version's search tables (LanceDB: minutes at a million chunks): long, so they heartbeat.
+ */
+const work = proxyActivities<
+  Pick<RagActivities, 'copyUnchangedRagRecords' | 'indexRagBatch' | 'activateRagIndex'>
+>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '5 minutes',
   retry: PIPELINE_RETRY,
@@ -106,7 +110,7 @@ export async function ragIndex(rawInput: unknown = {}): Promise<RagIndexResult> 
     totals.contextsGenerated += batch.contextsGenerated;
     totals.contextsCached += batch.contextsCached;
   }
-  const activation = await control.activateRagIndex.executeWithOptions(
+  const activation = await work.activateRagIndex.executeWithOptions(
     { summary: `Switch the serving index to ${buildVersion}` },
     [{ buildVersion, settings }],
   );

@@ -8,7 +8,7 @@ import { SecondBrainError } from '../../domain/errors.js';
 import type { ChatMessage } from '../../integrations/llm/chat-model.js';
 import { recordModelCall } from '../../integrations/mongo/stores/agent-turns.js';
 import type { AgentContext } from './dependencies.js';
-import { currentAttempt, withHeartbeat } from './heartbeat.js';
+import { currentAttempt, withHeartbeat } from '../with-heartbeat.js';
 import type { liveTextWriter } from './live-text.js';
 
 /**

@@ -21,7 +21,7 @@ import {
   turnSources,
 } from '../../integrations/mongo/stores/agent-turns.js';
 import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
-import { withHeartbeat } from './heartbeat.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 import { liveTextWriter } from './live-text.js';
 import {
   MAX_TOOL_CALLS_PER_STEP,

@@ -4,7 +4,7 @@
 import { judgeRelevance } from '../../domain/answering/relevance.js';
 import type { StoredSource } from '../../integrations/mongo/stores/agent-turns.js';
 import type { AgentContext } from './dependencies.js';
-import { withHeartbeat } from './heartbeat.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 
 export interface RelevantSources {
   relevant: boolean;

@@ -2,7 +2,7 @@
 // last RECENT_TURNS_IN_PROMPT turns keep reaching the model verbatim.
 import { truncate } from '../../domain/agent.js';
 import { RECENT_TURNS_IN_PROMPT, type AgentContext } from './dependencies.js';
-import { withHeartbeat } from './heartbeat.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 
 export function createSummarizeConversation(context: AgentContext) {
   const { collections, summarizer } = context;

@@ -21,7 +21,7 @@ import {
   type ToolStepRecord,
 } from '../../integrations/mongo/stores/agent-turns.js';
 import type { AgentContext } from './dependencies.js';
-import { currentAttempt, withHeartbeat } from './heartbeat.js';
+import { currentAttempt, withHeartbeat } from '../with-heartbeat.js';
 import { runTool } from './agent-tools.js';
 
 export interface ToolStepInput {

@@ -1,6 +1,5 @@
 // What every dataset activity is given: the stores it reads and writes and the teacher. Built
 // once by index.ts from the worker's dependencies, so each activity file stays free of clients.
-import { Context } from '@temporalio/activity';
 import type { HubRepositories } from '../../integrations/huggingface/hub-repositories.js';
 import type { DatasetRegistry } from '../../integrations/mongo/stores/dataset-registry.js';
 import type { RawDocumentStore } from '../../integrations/mongo/stores/raw-documents.js';
@@ -17,16 +16,3 @@ export interface DatasetActivityDependencies {
   defaultHubRepo?: string;
 }
 
-/** How often a waiting activity heartbeats, so a killed worker is noticed in seconds. */
-const HEARTBEAT_INTERVAL_MS = 5_000;
-
-/** Heartbeats while a long call runs, so the server learns of a dead worker within seconds. */
-export async function withHeartbeats<T>(details: unknown, work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_INTERVAL_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}

@@ -20,7 +20,8 @@ import {
 } from '../../domain/dataset-version.js';
 import { SecondBrainError } from '../../domain/errors.js';
 import type { ChatModel } from '../../integrations/llm/chat-model.js';
-import { withHeartbeats, type DatasetActivityDependencies } from './dependencies.js';
+import { type DatasetActivityDependencies } from './dependencies.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 import { documentIdsOf } from './document-list.js';
 import type { DatasetSourceDocument } from '../../integrations/mongo/stores/raw-documents.js';
 
@@ -109,18 +110,20 @@ export async function distillDocuments(
       const fitted = instruction;
       let response: Awaited<ReturnType<ChatModel['chat']>>;
       try {
-        response = await withHeartbeats(progress(index), () =>
-          model.chat({
-            messages: [
-              { role: 'system', content: systemPrompt },
-              {
-                role: 'user',
-                content: distillationUserMessage(document.metadata?.title ?? '', fitted),
-              },
-            ],
-            temperature,
-            maxTokens,
-          }),
+        response = await withHeartbeat(
+          () =>
+            model.chat({
+              messages: [
+                { role: 'system', content: systemPrompt },
+                {
+                  role: 'user',
+                  content: distillationUserMessage(document.metadata?.title ?? '', fitted),
+                },
+              ],
+              temperature,
+              maxTokens,
+            }),
+          progress(index),
         );
       } catch (error) {
         // A document the model refuses (context too long, content policy) must not fail the

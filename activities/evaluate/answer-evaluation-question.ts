@@ -4,12 +4,8 @@ import {
   evaluationCollections,
   type EvaluationResultRecord,
 } from '../../integrations/evaluation/evaluation-store.js';
-import {
-  datasetItem,
-  runRecord,
-  withHeartbeat,
-  type EvaluateDependencies,
-} from './dependencies.js';
+import { datasetItem, runRecord, type EvaluateDependencies } from './dependencies.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 
 /** Evaluation conversations complete soon after their one question. */
 const EVALUATION_CONVERSATION_IDLE_MINUTES = 1;

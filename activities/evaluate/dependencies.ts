@@ -1,6 +1,5 @@
 // What the evaluate activities are built from (the worker's composition root passes these), and
 // the lookups several of them share: the run, one of its questions, a missing model's error.
-import { Context } from '@temporalio/activity';
 import type { Opik } from 'opik';
 import type { Config } from '../../config/environment.js';
 import { SecondBrainError } from '../../domain/errors.js';
@@ -34,19 +33,6 @@ export interface EvaluateDependencies {
   opik?: Opik;
   /** Asks the agent one question; undefined on a worker that cannot reach Temporal. */
   runAgentTurn?: RunAgentTurn;
-}
-
-const HEARTBEAT_MS = 5_000;
-
-/** Heartbeats while a long call runs, so a dead worker's attempt is retried within a minute. */
-export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 export function missingModel(

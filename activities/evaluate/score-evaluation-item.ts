@@ -3,13 +3,8 @@ import { SecondBrainError } from '../../domain/errors.js';
 import { deterministicScores } from '../../domain/evaluation-run.js';
 import { createEvaluationScorer } from '../../integrations/evaluation/evaluation-metrics.js';
 import { evaluationCollections } from '../../integrations/evaluation/evaluation-store.js';
-import {
-  datasetItem,
-  missingModel,
-  runRecord,
-  withHeartbeat,
-  type EvaluateDependencies,
-} from './dependencies.js';
+import { datasetItem, missingModel, runRecord, type EvaluateDependencies } from './dependencies.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 
 /** Scores one answer with every metric and stores the scores. */
 export function scoreEvaluationItem(

@@ -17,7 +17,8 @@ import {
   saveEvaluationDataset,
   type EvaluationDatasetRecord,
 } from '../../integrations/evaluation/evaluation-store.js';
-import { missingModel, withHeartbeat, type EvaluateDependencies } from './dependencies.js';
+import { missingModel, type EvaluateDependencies } from './dependencies.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 
 /** How many of the serving index's chunks the sample is drawn from, at most. */
 const CHUNKS_TO_SAMPLE_FROM = 50_000;

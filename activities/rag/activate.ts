@@ -9,6 +9,7 @@ import { SecondBrainError } from '../../domain/errors.js';
 import type { RagActivation, RagIndexSettings } from '../../domain/rag/rag-index.js';
 import { SERVING_STATE_ID, type RagServingState } from '../../domain/rag/rag-records.js';
 import { readServingState } from '../../integrations/search/rag-records.js';
+import { withHeartbeat } from '../with-heartbeat.js';
 import { heartbeat, type RagContext } from './rag-context.js';
 
 export async function activateRagIndex(
@@ -31,8 +32,11 @@ export async function activateRagIndex(
         `Another rag build (${current?.indexVersion}) was switched in while ${buildVersion} was built from ${plan.servingVersion}; run the pipeline again`,
       );
     }
-    await context.searchTables?.publish(db, buildVersion, model.dimensions, (rows) =>
-      heartbeat({ publishedRows: rows }),
+    // Heartbeats between batches too: compaction and the index builds are single long calls.
+    await withHeartbeat(async () =>
+      context.searchTables?.publish(db, buildVersion, model.dimensions, (rows) =>
+        heartbeat({ publishedRows: rows }),
+      ),
     );
     const serving: RagServingState = {
       _id: SERVING_STATE_ID,
