@@ -20,6 +20,7 @@ import type { Db } from 'mongodb';
 import { documentIdForUrl } from '../../domain/document.js';
 import { chunkDocument } from '../../domain/chunking/document-chunker.js';
 import type { EmbeddingModel } from '../../integrations/embeddings/embedding-model.js';
+import type { SearchTablePublisher } from '../../integrations/search/lancedb-tables.js';
 import {
   indexedText,
   ragCollection,
@@ -150,7 +151,13 @@ export async function indexCorpus(
   db: Db,
   documents: CorpusDocument[],
   model: EmbeddingModel,
-  options: { labelledPages: number; cacheFile: string; say: (message: string) => void },
+  options: {
+    labelledPages: number;
+    cacheFile: string;
+    say: (message: string) => void;
+    /** The configured backend's tables (LanceDB), published before the switch as activation does. */
+    searchTables?: SearchTablePublisher;
+  },
 ): Promise<IndexedCorpus> {
   const modelKey = `${model.provider}/${model.modelId}/${model.dimensions}`;
   const indexVersion = `bench-${sha256Hex(`${modelKey}\n${documents.map((d) => d.url).join('\n')}`).slice(0, 12)}`;
@@ -224,6 +231,7 @@ export async function indexCorpus(
   for (let start = 0; start < records.length; start += 200)
     await rag.insertMany(records.slice(start, start + 200), { ordered: false });
   await rag.insertMany(markers, { ordered: false });
+  await options.searchTables?.publish(db, indexVersion, model.dimensions);
   const serving: RagServingState = {
     _id: SERVING_STATE_ID,
     indexVersion,

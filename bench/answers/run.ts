@@ -33,7 +33,10 @@ import {
   turnRecords,
   turnSources,
 } from '../../integrations/mongo/stores/agent-turns.js';
-import { createSearchIndex } from '../../integrations/search/create-search-index.js';
+import {
+  createSearchIndex,
+  createSearchTablePublisher,
+} from '../../integrations/search/create-search-index.js';
 import {
   createHybridRetriever,
   createMongoKeywordRetriever,
@@ -285,6 +288,7 @@ async function main(): Promise<void> {
       labelledPages: labelled.length,
       cacheFile: path.join(root, 'bench/results/answers-embeddings.json'),
       say,
+      searchTables: createSearchTablePublisher(config.rag),
     });
     say(
       `indexed ${corpus.chunks} chunks (${corpus.reusedEmbeddings} vectors from the cache, ${corpus.embedSeconds.toFixed(1)} s embedding)`,

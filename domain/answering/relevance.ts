@@ -15,7 +15,7 @@ const WINDOW_SENTENCES = 3;
 
 export interface Relevance {
   relevant: boolean;
-  /** The best place's share of the question's terms (0-1). */
+  /** The best place's share of the question's terms (0-1), names counting double. */
   coverage: number;
   /** Question terms found in no passage: what the knowledge base seems to lack. */
   missingTerms: string[];
@@ -23,12 +23,23 @@ export interface Relevance {
   passages: Passage[];
 }
 
+/**
+ * A name (FTI, MongoDB, VACUUM) says more about what a question is about than an ordinary word:
+ * it counts this many times in the coverage. "What is the FTI architecture?" is covered by a
+ * passage on "the feature/training/inference (FTI) pattern", where the ordinary word
+ * "architecture" is missing but the name is not (2 of 3, not 1 of 2).
+ */
+const NAME_WEIGHT = 2;
+
 function bestWindowCoverage(
   terms: string[],
+  weights: Map<string, number>,
   passage: Passage,
 ): { coverage: number; found: Set<string> } {
   const title = new Set(answerTerms(passage.title));
   const sentences = splitSentences(passage.text).map((sentence) => new Set(answerTerms(sentence)));
+  const weightOf = (term: string) => weights.get(term) ?? 1;
+  const total = terms.reduce((sum, term) => sum + weightOf(term), 0);
   const found = new Set<string>();
   let best = 0;
   for (let start = 0; start < Math.max(1, sentences.length - WINDOW_SENTENCES + 1); start++) {
@@ -37,7 +48,7 @@ function bestWindowCoverage(
       (term) => title.has(term) || window.some((sentence) => sentence.has(term)),
     );
     for (const term of present) found.add(term);
-    best = Math.max(best, present.length / terms.length);
+    best = Math.max(best, present.reduce((sum, term) => sum + weightOf(term), 0) / total);
   }
   return { coverage: best, found };
 }
@@ -73,13 +84,18 @@ export function judgeRelevance(
       missingTerms: [],
       passages,
     };
-  const scored = passages.map((passage) => ({ passage, ...bestWindowCoverage(terms, passage) }));
+  const names = questionNames(question);
+  const weights = new Map(names.map((name) => [name, NAME_WEIGHT]));
+  const scored = passages.map((passage) => ({
+    passage,
+    ...bestWindowCoverage(terms, weights, passage),
+  }));
   const foundAnywhere = new Set(scored.flatMap((entry) => [...entry.found]));
   const best = scored.reduce((max, entry) => Math.max(max, entry.coverage), 0);
   const text = passages
     .map((passage) => `${passage.title}\n${passage.text}`.toLowerCase())
     .join('\n');
-  const missingName = questionNames(question).some((name) => !text.includes(name));
+  const missingName = names.some((name) => !text.includes(name));
   return {
     relevant: best >= minCoverage && !missingName,
     coverage: best,

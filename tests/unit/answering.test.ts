@@ -113,6 +113,23 @@ describe('relevance of the retrieved passages', () => {
     assert.equal(judgeRelevance('Which TCP port is the default?', postgres).relevant, true);
   });
 
+  it('a name in the question weighs more than an ordinary word', () => {
+    const fti = [
+      {
+        n: 1,
+        title: 'Building ML systems',
+        url: 'u',
+        text: 'The feature/training/inference (FTI) pattern splits an ML system into three independent pipelines.',
+      },
+    ];
+    // "architecture" is not in the passage, but the name FTI is: covered.
+    const relevance = judgeRelevance('What is the FTI architecture?', fti);
+    assert.equal(relevance.relevant, true);
+    assert.ok(Math.abs(relevance.coverage - 2 / 3) < 1e-9);
+    // Without the name, one ordinary word of two is not enough.
+    assert.equal(judgeRelevance('What is the serving architecture?', fti).relevant, false);
+  });
+
   it('keeps the passages that hold any of the terms, in retrieval order', () => {
     const relevance = judgeRelevance('How does dynamic batching work?', BATCHING);
     assert.deepEqual(
