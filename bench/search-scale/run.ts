@@ -6,13 +6,20 @@
 // LanceDB table and answering a first query. recall@10 is against exact cosine search.
 //
 //   node --import tsx bench/search-scale/run.ts [--sizes 100000,500000,1000000] [--engines local,lancedb]
-//     [--queries 200] [--nprobes 60] [--refine 400]
+//     [--queries 200] [--nprobes 60] [--refine 400] [--storage local|s3]
+//
+// `--storage s3` keeps the LanceDB tables on S3 instead of local disk: the bench starts its own
+// servers (versitygw among them) on free loopback ports, and every role reads and writes
+// `s3://<bucket>/search-scale/lancedb-N` through LanceDB's object store, as agent workers
+// sharing one index would.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/environment.js';
 import { HybridRanker, type RankableChunk } from '../../domain/ranking/hybrid-ranker.js';
+import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
 import {
   LANCEDB_DEFAULT_TUNING,
   LanceDbVersionTable,
@@ -20,7 +27,12 @@ import {
   headingKey,
   publishLanceDbTable,
   type LanceDbChunkRow,
+  type LanceDbLocation,
 } from '../../integrations/search/lancedb-search-index.js';
+import {
+  privateInfrastructureEnvironment,
+  repositoryRoot,
+} from '../support/private-infrastructure.js';
 import { textTerms } from '../../domain/ranking/text-terms.js';
 import {
   DIMENSIONS,
@@ -41,6 +53,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     nprobes: { type: 'string', default: String(LANCEDB_DEFAULT_TUNING.nprobes) },
     refine: { type: 'string', default: String(LANCEDB_DEFAULT_TUNING.refineCandidates) },
+    storage: { type: 'string', default: 'local' },
   },
 });
 
@@ -69,8 +82,28 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
 }
 
+/** Set by the parent of an S3 run for its children: the tables' S3 prefix. */
+const S3_PREFIX_VARIABLE = 'SEARCH_SCALE_S3_URI';
+
 function lanceDirectory(chunks: number): string {
   return path.resolve(RESULTS_DIRECTORY, `lancedb-${chunks}`);
+}
+
+/** Where the table of this size lives: the local directory, or its S3 prefix in an S3 run. */
+function lanceLocation(chunks: number): LanceDbLocation {
+  const s3 = process.env[S3_PREFIX_VARIABLE];
+  if (!s3) return { uri: lanceDirectory(chunks) };
+  // The endpoint and credentials the application itself would use for this S3 server.
+  const { storageOptions } = loadConfig({ ...process.env, RAG_LANCEDB_URI: s3 }, repositoryRoot).rag
+    .lancedb;
+  return { uri: `${s3}/lancedb-${chunks}`, storageOptions };
+}
+
+/** The build's record (rows, seconds) stays on local disk whatever the storage. */
+function buildRecord(chunks: number): string {
+  return process.env[S3_PREFIX_VARIABLE]
+    ? path.resolve(RESULTS_DIRECTORY, `build-s3-${chunks}.json`)
+    : path.join(lanceDirectory(chunks), 'build.json');
 }
 
 /** Query i is the same whatever the count, so a shorter truth covers a prefix of the queries. */
@@ -103,7 +136,7 @@ async function exactTruth(
   const truth: string[][] = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as string[][])
     : [];
-  const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
+  const connection = await connectLanceDb(lanceLocation(chunks));
   const table = await connection.openTable('rag_bench');
   // Written every 10 queries: a long run stopped early still leaves the queries it finished.
   for (const query of queries.slice(truth.length)) {
@@ -127,7 +160,7 @@ async function exactTruth(
 async function buildLanceDb(chunks: number): Promise<void> {
   const texts = passages();
   const started = performance.now();
-  const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
+  const connection = await connectLanceDb(lanceLocation(chunks));
   function* batches(): Generator<LanceDbChunkRow[]> {
     for (let start = 0; start < chunks; start += 10_000) {
       const rows: LanceDbChunkRow[] = [];
@@ -151,7 +184,7 @@ async function buildLanceDb(chunks: number): Promise<void> {
   });
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(
-    path.join(lanceDirectory(chunks), 'build.json'),
+    buildRecord(chunks),
     JSON.stringify({ ...result, seconds, loadAverage: os.loadavg()[0] }),
   );
   log(`built LanceDB table of ${chunks} chunks in ${seconds.toFixed(0)} s`);
@@ -206,7 +239,7 @@ async function measure(engine: string, chunks: number): Promise<Measurement[]> {
     );
   } else {
     const started = performance.now();
-    const connection = await connectLanceDb({ uri: lanceDirectory(chunks) });
+    const connection = await connectLanceDb(lanceLocation(chunks));
     const table = new LanceDbVersionTable(await connection.openTable('rag_bench'), {
       nprobes: Number(values.nprobes),
       refineCandidates: Number(values.refine),
@@ -233,7 +266,12 @@ async function measure(engine: string, chunks: number): Promise<Measurement[]> {
     const { times, ids } = timed.get(mode) as { times: number[]; ids: string[][] };
     return {
       chunks,
-      engine: engine === 'local' ? 'in-memory (old)' : 'LanceDB',
+      engine:
+        engine === 'local'
+          ? 'in-memory (old)'
+          : process.env[S3_PREFIX_VARIABLE]
+            ? 'LanceDB on S3'
+            : 'LanceDB',
       mode,
       p50: percentile(times, 0.5),
       p95: percentile(times, 0.95),
@@ -246,12 +284,36 @@ async function measure(engine: string, chunks: number): Promise<Measurement[]> {
   });
 }
 
+/** The children's environment: this process's, plus the S3 servers of an S3 run. */
+let childEnvironment: NodeJS.ProcessEnv = process.env;
+
 function child(args: string[], heapMiB = 8192): string {
   return execFileSync(
     process.execPath,
     [`--max-old-space-size=${heapMiB}`, '--import', 'tsx', 'bench/search-scale/run.ts', ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+      env: childEnvironment,
+    },
   );
+}
+
+/** Starts private servers (S3 among them) for an S3 run; returns how to stop them. */
+async function useS3Storage(): Promise<() => Promise<void>> {
+  const dataDirectory = path.resolve(RESULTS_DIRECTORY, 's3-servers');
+  const bucket = 'search-scale';
+  const environment = await privateInfrastructureEnvironment(dataDirectory, {
+    database: 'search_scale',
+    bucket,
+  });
+  const config = loadConfig(environment, repositoryRoot);
+  await infrastructureUp(config, log);
+  // This process reads it too (buildRecord), and the children inherit it.
+  process.env[S3_PREFIX_VARIABLE] = `s3://${bucket}/search-scale`;
+  childEnvironment = { ...environment, ...process.env, S3_ENDPOINT: config.s3.endpoint };
+  return async () => void (await infrastructureDown(config));
 }
 
 async function main(): Promise<void> {
@@ -267,12 +329,21 @@ async function main(): Promise<void> {
   }
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
   passages();
+  const stopServers = values.storage === 's3' ? await useS3Storage() : undefined;
+  try {
+    measureSizes();
+  } finally {
+    await stopServers?.();
+  }
+}
+
+function measureSizes(): void {
   const rows: Measurement[] = [];
   const common = [
     ...['--queries', values.queries, '--nprobes', values.nprobes, '--refine', values.refine],
   ];
   for (const size of values.sizes.split(',').map(Number)) {
-    if (!existsSync(path.join(lanceDirectory(size), 'build.json'))) {
+    if (!existsSync(buildRecord(size))) {
       log(`${size} chunks: building the LanceDB table`);
       child(['--role', 'build', '--chunks', String(size), ...common]);
     }
@@ -296,7 +367,7 @@ async function main(): Promise<void> {
     }
   }
   const builds = values.sizes.split(',').map((size) => {
-    const file = path.join(lanceDirectory(Number(size)), 'build.json');
+    const file = buildRecord(Number(size));
     return existsSync(file)
       ? {
           size,
