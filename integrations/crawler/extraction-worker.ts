@@ -31,14 +31,30 @@ export class ExtractionTimeoutError extends Error {
   }
 }
 
-/** Milliseconds the extraction threads spent on one crawl's pages (posted to answered). */
+/**
+ * How long a queued page may be passed over for the pages of earlier crawls: after this it
+ * goes first, so a later crawl is slowed, never starved.
+ */
+const PASS_OVER_LIMIT_MS = 5_000;
+
+/** One crawl's account with the extraction threads. */
 export interface ExtractionTime {
+  /** Milliseconds the threads spent on this crawl's pages (posted to answered). */
   busyMs: number;
+  /**
+   * The crawl's start order in the process: a queued page of an earlier crawl goes before one
+   * of a later crawl (first come, first served otherwise, and after PASS_OVER_LIMIT_MS). Two
+   * overlapping crawls (an ETL's batches) then do not progress in lockstep and end together,
+   * leaving the threads idle while both hand over to the next batches: the earlier one ends
+   * first, and the later one has pages fetched and queued while the next one starts.
+   */
+  order?: number;
 }
 
 interface Pending {
   job: ExtractionJob;
   budgetMs: number;
+  queuedAt: number;
   time?: ExtractionTime;
   resolve: (page: ExtractedPage) => void;
   reject: (error: Error) => void;
@@ -74,7 +90,14 @@ export class ExtractionWorker {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, html, url }, budgetMs, time, resolve, reject });
+      this.queue.push({
+        job: { id: this.nextId++, html, url },
+        budgetMs,
+        queuedAt: performance.now(),
+        time,
+        resolve,
+        reject,
+      });
       void this.pump();
     });
   }
@@ -133,7 +156,7 @@ export class ExtractionWorker {
 
   private async pump(): Promise<void> {
     if (this.running || this.closed) return;
-    const next = this.queue.shift();
+    const next = this.takeNext();
     if (!next) {
       if (this.thread && !this.idleTimer) {
         this.idleTimer = setTimeout(() => {
@@ -165,6 +188,24 @@ export class ExtractionWorker {
     this.postedTo = thread;
     this.postedAt = performance.now();
     thread.postMessage(next.job);
+  }
+
+  /** The queued page to run next: the earliest crawl's, unless one has waited too long. */
+  private takeNext(): Pending | undefined {
+    if (this.queue.length === 0) return undefined;
+    const overdue = performance.now() - PASS_OVER_LIMIT_MS;
+    let best = 0;
+    for (let index = 0; index < this.queue.length; index++) {
+      const candidate = this.queue[index]!;
+      // The queue is in arrival order: the first overdue page is the longest waiting one.
+      if (candidate.queuedAt <= overdue) {
+        best = index;
+        break;
+      }
+      const order = candidate.time?.order ?? 0;
+      if (order < (this.queue[best]!.time?.order ?? 0)) best = index;
+    }
+    return this.queue.splice(best, 1)[0];
   }
 
   private finish(): void {
