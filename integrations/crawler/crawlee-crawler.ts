@@ -5,7 +5,9 @@
 // default queue remembers URLs it has seen in the process, so a long-lived worker's second run
 // would otherwise crawl nothing.
 import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Configuration,
@@ -59,6 +61,34 @@ class ProcessEventManager extends LocalEventManager {
     return Promise.resolve();
   }
 }
+
+/**
+ * Every crawlee request queue allocates a deduplication cache of 1,000,000 slots (two 8 MB
+ * arrays) that a crawl of at most a few hundred URLs never fills: 128 MB of garbage per
+ * 800-page ETL (one queue per batch), and its garbage collections, on the worker's main
+ * thread. The cache is direct-mapped and only saves re-submitting a request the queue itself
+ * deduplicates (a collision is a harmless miss), so queues get DEDUPLICATION_SLOTS. Should a
+ * crawlee release move the internal module, its default stays.
+ */
+const DEDUPLICATION_SLOTS = 16_384;
+function shrinkRequestDeduplicationCache(): void {
+  try {
+    const require = createRequire(import.meta.url);
+    const cacheModule = require(
+      path.join(path.dirname(require.resolve('@crawlee/core')), 'storages/request_dedup_cache.js'),
+    ) as { RequestDeduplicationCache?: new (size?: number) => object };
+    const Cache = cacheModule.RequestDeduplicationCache;
+    if (typeof Cache !== 'function' || Cache.length > 1) return;
+    cacheModule.RequestDeduplicationCache = class extends Cache {
+      constructor(size = DEDUPLICATION_SLOTS) {
+        super(size);
+      }
+    };
+  } catch {
+    // crawlee's layout changed: keep its default.
+  }
+}
+shrinkRequestDeduplicationCache();
 
 /** crawlee's memory limit (its default share, 1/4 of the machine) without measuring it by `ps`. */
 const CRAWLEE_MEMORY_MBYTES = Math.round(totalmem() / 4 / 2 ** 20);
