@@ -92,25 +92,34 @@ export function createPrepareEtlRun(dependencies: EtlDependencies) {
       context.heartbeat({ read: index + slice.length });
     }
 
-    // The source documents themselves go into raw too: it holds Notion pages and web pages.
     const sourceDocuments = documents.map(sourceEtlDocument);
-    const storedSources: StoredEntry[] = [];
-    for (let index = 0; index < sourceDocuments.length; index += 100)
-      storedSources.push(
-        ...(await storeDocuments(dependencies, runId, sourceDocuments.slice(index, index + 100))),
-      );
-    await storage.putJson(etlKeys.batchStored(runId, 0), storedSources);
-
     const { plan, linksFound, invalidLinks } = buildEtlPlan(runId, documents);
     const planKey = etlKeys.plan(runId);
     const batchCount = Math.ceil(plan.links.length / batchSize);
-    // What `raw` holds of every planned page, read once here (one `$in` scan per 1,000 ids)
-    // instead of once per crawl batch: on FerretDB v1 each state query decodes every stored
-    // document, so eight batches read the whole collection eight times (about 1 CPU second of
-    // FerretDB's 1.6 in an 800-page first crawl, bench/etl). Each batch's share is written
-    // next to the plan; only this run's batches write these pages until they read it.
-    const states = await dependencies.raw.findStates(plan.links.map((link) => link.id));
+    // What `raw` holds of the source documents and of every planned page, read once here (one
+    // `$in` scan per 1,000 ids) instead of once more per crawl batch: on FerretDB v1 each state
+    // query decodes every stored document, so eight batches read the whole collection eight
+    // times (about 1 CPU second of FerretDB's 1.6 in an 800-page first crawl, bench/etl). Each
+    // batch's share is written next to the plan; only this run's batches write these pages
+    // until they read it.
+    const states = await dependencies.raw.findStates([
+      ...sourceDocuments.map((document) => document.id),
+      ...plan.links.map((link) => link.id),
+    ]);
+
+    // The source documents themselves go into raw too: it holds Notion pages and web pages.
+    const storedSources: StoredEntry[] = [];
+    for (let index = 0; index < sourceDocuments.length; index += 100)
+      storedSources.push(
+        ...(await storeDocuments(
+          dependencies,
+          runId,
+          sourceDocuments.slice(index, index + 100),
+          states,
+        )),
+      );
     const writes: Array<() => Promise<unknown>> = [
+      () => storage.putJson(etlKeys.batchStored(runId, 0), storedSources),
       () => storage.putJson(planKey, plan),
       () => storage.putJson(etlKeys.batchFailures(runId, 0), invalid),
     ];
