@@ -133,6 +133,9 @@ export const etlKeys = {
     `runs/etl/${runId}/failures/batch-${String(batchIndex).padStart(5, '0')}.json`,
   batchStored: (runId: string, batchIndex: number) =>
     `runs/etl/${runId}/stored/batch-${String(batchIndex).padStart(5, '0')}.json`,
+  /** What `raw` held of a batch's pages when the run was planned (see prepareEtlRun). */
+  batchStates: (runId: string, batchIndex: number) =>
+    `runs/etl/${runId}/states/batch-${String(batchIndex).padStart(5, '0')}.json`,
   failureReport: (runId: string) => `runs/etl/${runId}/failure-report.json`,
   snapshot: (runId: string) => `runs/etl/${runId}/snapshot.json`,
 };

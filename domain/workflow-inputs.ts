@@ -180,8 +180,13 @@ export const etlInputSchema = z
          * the heartbeat (one bounded entry per URL) stays far below the server's 2 MB limit.
          */
         batchSize: z.number().int().min(1).max(500).default(100),
-        /** Crawl activities run at once (politeness limits apply per activity). */
-        parallelBatches: z.number().int().min(1).max(16).default(1),
+        /**
+         * Crawl activities in flight at once (a sliding window: the next starts as soon as one
+         * ends). Batches on one worker share its crawler, so two use the extraction threads and
+         * per-host limit of one, and the next batch's set-up overlaps the previous one's last
+         * pages (bench/etl); each worker process has its own per-host limit.
+         */
+        parallelBatches: z.number().int().min(1).max(16).default(2),
       })
       .strict()
       .prefault({}),

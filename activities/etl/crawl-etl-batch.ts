@@ -8,6 +8,7 @@ import {
   failedOutcome,
   unchangedEntry,
   validatorsForRecrawl,
+  type StoredDocumentState,
 } from '../../domain/etl-documents.js';
 import {
   etlKeys,
@@ -55,7 +56,10 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const started = performance.now();
     const seconds = (from: number) => Math.round(performance.now() - from) / 1000;
     let firstOutcomeSeconds = 0;
-    const plan = (await storage.getJson(planKey)) as EtlPlan | undefined;
+    const [plan, plannedStates] = (await Promise.all([
+      storage.getJson(planKey),
+      storage.getJson(etlKeys.batchStates(runId, batchIndex)),
+    ])) as [EtlPlan | undefined, Array<[string, StoredDocumentState]> | undefined];
     if (!plan) throw new SecondBrainError('notFound', `ETL plan ${planKey} does not exist`);
     const links = plan.links.slice((batchIndex - 1) * batchSize, batchIndex * batchSize);
     const byId = new Map(links.map((link) => [link.id, link]));
@@ -73,8 +77,14 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     let unchanged = counts?.unchanged ?? 0;
     let removed = counts?.removed ?? 0;
     const remaining = links.filter((link) => !outcomes.has(link.id));
-    // What is stored of each page: its validators make the crawl conditional.
-    const known = await raw.findStates(remaining.map((link) => link.id));
+    // What is stored of each page (its validators make the crawl conditional): as read when
+    // the run was planned, or read now by a retried attempt (its predecessor may have stored
+    // some pages) and for a plan written before planned states existed. A page stored
+    // meanwhile anyway is caught by the insert's duplicate-key path and replaced.
+    const known =
+      plannedStates && !resumed
+        ? new Map(plannedStates)
+        : await raw.findStates(remaining.map((link) => link.id));
     const timer = setInterval(heartbeat, 5_000);
     const setupSeconds = seconds(started);
 
@@ -141,9 +151,11 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     const reportStart = performance.now();
     const all = links.map((link) => outcomes.get(link.id)!).filter(Boolean);
     const failures = all.flatMap((outcome) => (outcome.failure ? [outcome.failure] : []));
-    await storage.putJson(etlKeys.batchFailures(runId, batchIndex), failures);
     const storedEntries = all.flatMap((outcome) => (outcome.stored ? [outcome.stored] : []));
-    await storage.putJson(etlKeys.batchStored(runId, batchIndex), storedEntries);
+    await Promise.all([
+      storage.putJson(etlKeys.batchFailures(runId, batchIndex), failures),
+      storage.putJson(etlKeys.batchStored(runId, batchIndex), storedEntries),
+    ]);
     const crawled = storedEntries.length;
     logBatchTimings(batchIndex, timings, {
       setupSeconds,

@@ -7,6 +7,7 @@ import {
   type StoredEntry,
 } from '../../domain/etl.js';
 import type { EtlDependencies } from './dependencies.js';
+import { runConcurrently } from './run-concurrently.js';
 import { readStoredEntries } from './stored-documents.js';
 
 export function createFinishEtlRun(dependencies: EtlDependencies) {
@@ -22,24 +23,32 @@ export function createFinishEtlRun(dependencies: EtlDependencies) {
     /** True when the LLM stage ran, so undecided scores may have changed in MongoDB. */
     refreshScores: boolean;
   }): Promise<EtlFinishResult> {
-    const failures: EtlFailureEntry[] = [];
-    for (let index = 0; index <= batchCount; index++) {
-      const entries = (await storage.getJson(etlKeys.batchFailures(runId, index))) as
-        EtlFailureEntry[] | undefined;
-      failures.push(...(entries ?? []));
-    }
+    const [batchFailures, stored] = await Promise.all([
+      runConcurrently(
+        Array.from(
+          { length: batchCount + 1 },
+          (_, index) => () =>
+            storage.getJson(etlKeys.batchFailures(runId, index)) as Promise<
+              EtlFailureEntry[] | undefined
+            >,
+        ),
+        8,
+      ),
+      readStoredEntries(dependencies, runId, batchCount),
+    ]);
+    const failures = batchFailures.flatMap((entries) => entries ?? []);
     const failureReportKey = etlKeys.failureReport(runId);
-    await storage.putJson(failureReportKey, {
+    const failureReport = storage.putJson(failureReportKey, {
       runId,
       failed: failures.length,
       byReason: countReasons(failures),
       failures,
     });
+    // Awaited with the snapshot below; a failure meanwhile must not go unhandled.
+    failureReport.catch(() => undefined);
     // The scores as they are now: only documents the LLM stage may have scored are re-read
     // (FerretDB decodes whole documents even for a projection, so the rest come from S3).
-    const entries = (await readStoredEntries(dependencies, runId, batchCount)).sort(
-      (left, right) => (left.id < right.id ? -1 : 1),
-    );
+    const entries = stored.sort((left, right) => (left.id < right.id ? -1 : 1));
     const documents: StoredEntry[] = [];
     for (let index = 0; index < entries.length; index += 32) {
       const slice = entries.slice(index, index + 32);
@@ -62,7 +71,10 @@ export function createFinishEtlRun(dependencies: EtlDependencies) {
       }
     }
     const snapshotKey = etlKeys.snapshot(runId);
-    await storage.putJson(snapshotKey, { runId, createdAt: new Date().toISOString(), documents });
+    await Promise.all([
+      failureReport,
+      storage.putJson(snapshotKey, { runId, createdAt: new Date().toISOString(), documents }),
+    ]);
     return {
       snapshotKey,
       failureReportKey,

@@ -6,6 +6,7 @@ import type { EtlDocument, StoredDocumentState } from '../../domain/etl-document
 import { planDocumentWrites } from '../../domain/etl-documents.js';
 import { etlKeys, type StoredEntry } from '../../domain/etl.js';
 import type { EtlDependencies } from './dependencies.js';
+import { runConcurrently } from './run-concurrently.js';
 
 /**
  * Stores documents keyed by id (see planDocumentWrites); returns what is now stored. `known`,
@@ -32,11 +33,13 @@ export async function readStoredEntries(
   runId: string,
   batchCount: number,
 ): Promise<StoredEntry[]> {
-  const entries: StoredEntry[] = [];
-  for (let index = 0; index <= batchCount; index++) {
-    const batch = (await storage.getJson(etlKeys.batchStored(runId, index))) as
-      StoredEntry[] | undefined;
-    entries.push(...(batch ?? []));
-  }
-  return entries;
+  const batches = await runConcurrently(
+    Array.from(
+      { length: batchCount + 1 },
+      (_, index) => () =>
+        storage.getJson(etlKeys.batchStored(runId, index)) as Promise<StoredEntry[] | undefined>,
+    ),
+    8,
+  );
+  return batches.flatMap((batch) => batch ?? []);
 }

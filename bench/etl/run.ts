@@ -159,11 +159,15 @@ async function main(): Promise<void> {
       withCpu(async () => {
         let plainPages = 0;
         const start = performance.now();
-        await crawler.crawl(targetsOf(list), settings, async (outcome) => {
+        const timings = await crawler.crawl(targetsOf(list), settings, async (outcome) => {
           if (outcome.kind === 'page' && outcome.markdown.length > 0) plainPages++;
           await Promise.resolve();
         });
-        return { pages: plainPages, seconds: (performance.now() - start) / 1000 };
+        return {
+          pages: plainPages,
+          seconds: (performance.now() - start) / 1000,
+          extractionBusySeconds: timings.extractionBusyMs / 1000,
+        };
       });
     /** The `etl` workflow as a first crawl: nothing stored in `raw` beforehand. */
     const runTemporal = (source: { kind: 'all' } | { kind: 'import'; runId: string }) =>
@@ -233,6 +237,8 @@ async function main(): Promise<void> {
         plainPages: plain.pages,
         plainSeconds: plain.seconds,
         plainRate,
+        /** The plain crawl's extraction thread time (the ETL's is in crawlBatchSeconds). */
+        plainExtractionBusySeconds: plain.extractionBusySeconds,
         temporalPages: result.crawled,
         temporalUnchanged: result.unchangedPages,
         temporalSeconds,
@@ -248,7 +254,7 @@ async function main(): Promise<void> {
       });
       say(
         `run ${run} (${temporalFirst ? 'temporal first' : 'plain first'}, load ${loadAverageBefore.toFixed(2)} -> ${loadAverage.toFixed(2)}): ` +
-          `plain ${plain.pages} pages in ${plain.seconds.toFixed(1)} s (${plainRate.toFixed(1)}/s); ` +
+          `plain ${plain.pages} pages in ${plain.seconds.toFixed(1)} s (${plainRate.toFixed(1)}/s, extraction busy ${plain.extractionBusySeconds.toFixed(2)} s); ` +
           `temporal ${result.crawled} pages in ${temporalSeconds.toFixed(1)} s (${temporalRate.toFixed(1)}/s), ${result.failed} failed, ${result.unchangedPages} unchanged; ` +
           `ratio ${(temporalRate / plainRate).toFixed(2)}x; activity seconds ${JSON.stringify(stages)}; crawl batches ${JSON.stringify(batches)}; ` +
           `CPU seconds plain ${JSON.stringify(plain.cpu)}, temporal ${JSON.stringify(cpu)}`,

@@ -14,8 +14,10 @@ const round = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Seconds per activity type (scheduled to completed), plus for the crawl batches: seconds
- * between scheduling and a worker starting them (`crawlBatchQueuedSeconds`) and between one
- * batch completing and the next being scheduled (`betweenCrawlBatchesSeconds`).
+ * between scheduling and a worker starting them (`crawlBatchQueuedSeconds`), between one
+ * batch completing and the next being scheduled (`betweenCrawlBatchesSeconds`), from the
+ * workflow's start to the first batch's (`toFirstCrawlBatchSeconds`) and from the last batch's
+ * completion to the workflow's (`afterLastCrawlBatchSeconds`).
  */
 export async function activitySeconds(handle: {
   fetchHistory(): Promise<{ events?: unknown[] | null }>;
@@ -26,7 +28,9 @@ export async function activitySeconds(handle: {
   const add = (name: string, value: number) => (totals[name] = round((totals[name] ?? 0) + value));
   const crawlSchedules: number[] = [];
   const crawlCompletions: number[] = [];
-  for (const event of history.events ?? []) {
+  const events = history.events ?? [];
+  let firstCrawlStart: number | undefined;
+  for (const event of events) {
     const attributes = event.activityTaskScheduledEventAttributes as
       { activityType?: { name?: string } } | undefined;
     if (attributes) {
@@ -37,8 +41,10 @@ export async function activitySeconds(handle: {
     const started = event.activityTaskStartedEventAttributes as
       { scheduledEventId?: unknown } | undefined;
     const startedOf = started && scheduled.get(String(started.scheduledEventId));
-    if (startedOf && startedOf.type === 'crawlEtlBatch')
+    if (startedOf && startedOf.type === 'crawlEtlBatch') {
       add('crawlBatchQueuedSeconds', eventSeconds(event) - startedOf.time);
+      firstCrawlStart ??= eventSeconds(event);
+    }
     const completed = event.activityTaskCompletedEventAttributes as
       { scheduledEventId?: unknown } | undefined;
     const completedOf = completed && scheduled.get(String(completed.scheduledEventId));
@@ -46,6 +52,13 @@ export async function activitySeconds(handle: {
       add(completedOf.type, eventSeconds(event) - completedOf.time);
       if (completedOf.type === 'crawlEtlBatch') crawlCompletions.push(eventSeconds(event));
     }
+  }
+  // The fixed costs around the crawl: workflow start to the first batch's start, and the last
+  // batch's completion to the workflow's.
+  if (firstCrawlStart !== undefined && events.length > 0) {
+    add('toFirstCrawlBatchSeconds', firstCrawlStart - eventSeconds(events[0]!));
+    const lastCompletion = Math.max(...crawlCompletions);
+    add('afterLastCrawlBatchSeconds', eventSeconds(events.at(-1)!) - lastCompletion);
   }
   for (let index = 1; index < crawlSchedules.length; index++) {
     const previousCompletion = crawlCompletions[index - 1];

@@ -5,8 +5,18 @@
 // default queue remembers URLs it has seen in the process, so a long-lived worker's second run
 // would otherwise crawl nothing.
 import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Configuration, HttpCrawler, Log, LogLevel, RequestQueue } from 'crawlee';
+import {
+  Configuration,
+  HttpCrawler,
+  LocalEventManager,
+  Log,
+  LogLevel,
+  RequestQueue,
+} from 'crawlee';
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
 import type { PageValidators } from '../../domain/page-validators.js';
@@ -30,6 +40,58 @@ import { assertUrlAllowed, ForbiddenUrlError } from './ssrf-guard.js';
 import { extractPdfText } from './pdf-text.js';
 
 const quietLog = new Log({ level: LogLevel.OFF, prefix: 'HttpCrawler' });
+
+/**
+ * crawlee's event manager without its `ps`: its memory snapshot spawns `ps` for the process
+ * tree when a crawl starts (and at every interval), which costs tens of milliseconds of the
+ * main thread in a worker with a large resident set, for every crawl batch. The snapshot only
+ * feeds autoscaling, and the concurrency here is fixed, so this one reads the process's own
+ * resident set instead.
+ */
+class ProcessEventManager extends LocalEventManager {
+  override emitSystemInfoEvent(intervalCallback: () => unknown): Promise<void> {
+    this.emit('systemInfo', {
+      createdAt: new Date(),
+      cpuCurrentUsage: 0,
+      isCpuOverloaded: false,
+      memTotalBytes: totalmem(),
+      memCurrentBytes: process.memoryUsage.rss(),
+    });
+    intervalCallback();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Every crawlee request queue allocates a deduplication cache of 1,000,000 slots (two 8 MB
+ * arrays) that a crawl of at most a few hundred URLs never fills: 128 MB of garbage per
+ * 800-page ETL (one queue per batch), and its garbage collections, on the worker's main
+ * thread. The cache is direct-mapped and only saves re-submitting a request the queue itself
+ * deduplicates (a collision is a harmless miss), so queues get DEDUPLICATION_SLOTS. Should a
+ * crawlee release move the internal module, its default stays.
+ */
+const DEDUPLICATION_SLOTS = 16_384;
+function shrinkRequestDeduplicationCache(): void {
+  try {
+    const require = createRequire(import.meta.url);
+    const cacheModule = require(
+      path.join(path.dirname(require.resolve('@crawlee/core')), 'storages/request_dedup_cache.js'),
+    ) as { RequestDeduplicationCache?: new (size?: number) => object };
+    const Cache = cacheModule.RequestDeduplicationCache;
+    if (typeof Cache !== 'function' || Cache.length > 1) return;
+    cacheModule.RequestDeduplicationCache = class extends Cache {
+      constructor(size = DEDUPLICATION_SLOTS) {
+        super(size);
+      }
+    };
+  } catch {
+    // crawlee's layout changed: keep its default.
+  }
+}
+shrinkRequestDeduplicationCache();
+
+/** crawlee's memory limit (its default share, 1/4 of the machine) without measuring it by `ps`. */
+const CRAWLEE_MEMORY_MBYTES = Math.round(totalmem() / 4 / 2 ** 20);
 
 function hostOf(url: string): string {
   try {
@@ -72,7 +134,10 @@ export async function runCrawler(
     // (bench/etl, --worker-cpu-prof). The measurement only feeds autoscaling, and the
     // concurrency here is fixed (minConcurrency = maxConcurrency), so it is taken hourly.
     systemInfoIntervalMillis: 3_600_000,
+    // Given, so crawlee's memory signal does not measure the machine with `ps` per crawl.
+    memoryMbytes: CRAWLEE_MEMORY_MBYTES,
   });
+  configuration.useEventManager(new ProcessEventManager(configuration));
   const requestQueue = await RequestQueue.open(`etl-${randomUUID()}`, { config: configuration });
   const slots = new Map<string, () => void>();
   let crawlEnded = false;

@@ -23,6 +23,13 @@ const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { r
 const STARTUP_LIMIT_MS = 60_000;
 /** How long an unleased thread stays warm for the next crawl. */
 const IDLE_STOP_MS = 30_000;
+/**
+ * Pages posted to a thread at once: the running one and the next, which waits in the
+ * thread's own message queue, so the thread starts it as soon as it finishes instead of
+ * waiting for this (main) thread to receive the answer and post again; a busy event loop
+ * (the ETL's writes, crawlee, a garbage collection) would otherwise leave it idle meanwhile.
+ */
+const THREAD_DEPTH = 2;
 
 export class ExtractionTimeoutError extends Error {
   constructor(url: string, budgetMs: number) {
@@ -31,14 +38,30 @@ export class ExtractionTimeoutError extends Error {
   }
 }
 
-/** Milliseconds the extraction threads spent on one crawl's pages (posted to answered). */
+/**
+ * How long a queued page may be passed over for the pages of earlier crawls: after this it
+ * goes first, so a later crawl is slowed, never starved.
+ */
+const PASS_OVER_LIMIT_MS = 5_000;
+
+/** One crawl's account with the extraction threads. */
 export interface ExtractionTime {
+  /** Milliseconds the threads spent on this crawl's pages (posted to answered). */
   busyMs: number;
+  /**
+   * The crawl's start order in the process: a queued page of an earlier crawl goes before one
+   * of a later crawl (first come, first served otherwise, and after PASS_OVER_LIMIT_MS). Two
+   * overlapping crawls (an ETL's batches) then do not progress in lockstep and end together,
+   * leaving the threads idle while both hand over to the next batches: the earlier one ends
+   * first, and the later one has pages fetched and queued while the next one starts.
+   */
+  order?: number;
 }
 
 interface Pending {
   job: ExtractionJob;
   budgetMs: number;
+  queuedAt: number;
   time?: ExtractionTime;
   resolve: (page: ExtractedPage) => void;
   reject: (error: Error) => void;
@@ -48,19 +71,26 @@ export class ExtractionWorker {
   private thread: Worker | undefined;
   private ready: Promise<Worker> | undefined;
   private readonly queue: Pending[] = [];
-  private running: Pending | undefined;
-  /** The thread the running page was sent to: only its failure fails that page. */
+  /**
+   * Pages posted to the thread, in order: the first is running, the next waits in the
+   * thread's own message queue (see THREAD_DEPTH).
+   */
+  private readonly posted: Pending[] = [];
+  /** The thread the posted pages were sent to: only its failure fails them. */
   private postedTo: Worker | undefined;
+  /** The running page's budget. */
   private timer: NodeJS.Timeout | undefined;
+  /** When the running page started (its predecessor's answer arrived, or it was posted). */
+  private startedAt = 0;
+  private pumping = false;
   private nextId = 1;
   private closed = false;
   /** Runs while the thread has nothing to do; stops it when it fires. */
   private idleTimer: NodeJS.Timeout | undefined;
-  private postedAt = 0;
 
-  /** Pages queued or running on this worker. */
+  /** Pages queued or posted to this worker's thread. */
   get load(): number {
-    return this.queue.length + (this.running ? 1 : 0);
+    return this.queue.length + this.posted.length;
   }
 
   /** Extracts one page; it fails with ExtractionTimeoutError after `budgetMs` on the thread. */
@@ -74,7 +104,14 @@ export class ExtractionWorker {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, html, url }, budgetMs, time, resolve, reject });
+      this.queue.push({
+        job: { id: this.nextId++, html, url },
+        budgetMs,
+        queuedAt: performance.now(),
+        time,
+        resolve,
+        reject,
+      });
       void this.pump();
     });
   }
@@ -82,7 +119,8 @@ export class ExtractionWorker {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    for (const pending of this.queue.splice(0))
+    clearTimeout(this.timer);
+    for (const pending of [...this.posted.splice(0), ...this.queue.splice(0)])
       pending.reject(new Error('the extraction worker is closed'));
     await this.stopThread();
   }
@@ -105,9 +143,9 @@ export class ExtractionWorker {
             resolve(thread);
             return;
           }
-          const running = this.running;
-          if (!running || running.job.id !== message.id) return;
-          this.finish();
+          const running = this.posted[0];
+          if (this.postedTo !== thread || !running || running.job.id !== message.id) return;
+          this.finishRunning();
           if (message.error !== undefined) running.reject(new Error(message.error));
           else running.resolve(message.page!);
           void this.pump();
@@ -131,56 +169,104 @@ export class ExtractionWorker {
     return this.ready;
   }
 
+  /** Keeps the thread supplied: up to THREAD_DEPTH pages posted, the rest queued here. */
   private async pump(): Promise<void> {
-    if (this.running || this.closed) return;
-    const next = this.queue.shift();
-    if (!next) {
-      if (this.thread && !this.idleTimer) {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      while (this.posted.length < THREAD_DEPTH && this.queue.length > 0) {
+        let thread: Worker;
+        try {
+          thread = await this.start();
+        } catch (error) {
+          // The thread could not start: the page that would have gone first fails.
+          this.takeNext()?.reject(error as Error);
+          continue;
+        }
+        if (this.closed) return;
+        const next = this.takeNext();
+        if (!next) break;
+        if (this.postedTo !== thread) this.postedTo = thread;
+        this.posted.push(next);
+        if (this.posted.length === 1) this.startRunning();
+        thread.postMessage(next.job);
+      }
+      if (this.posted.length === 0 && this.queue.length === 0 && this.thread && !this.idleTimer) {
         this.idleTimer = setTimeout(() => {
           this.idleTimer = undefined;
           if (this.load === 0) void this.stopThread();
         }, IDLE_STOP_MS);
         this.idleTimer.unref();
       }
-      return;
+    } finally {
+      this.pumping = false;
     }
-    this.running = next;
-    let thread: Worker;
-    try {
-      thread = await this.start();
-    } catch (error) {
-      this.finish();
-      next.reject(error as Error);
-      void this.pump();
-      return;
-    }
-    if (this.running !== next) return;
-    // The budget starts when the page reaches a ready thread, not when it was queued.
-    this.timer = setTimeout(() => {
-      if (this.running !== next) return;
-      this.finish();
-      next.reject(new ExtractionTimeoutError(next.job.url, next.budgetMs));
-      void this.stopThread().then(() => this.pump());
-    }, next.budgetMs);
-    this.postedTo = thread;
-    this.postedAt = performance.now();
-    thread.postMessage(next.job);
   }
 
-  private finish(): void {
-    if (this.postedTo && this.running?.time)
-      this.running.time.busyMs += performance.now() - this.postedAt;
+  /** The queued page to run next: the earliest crawl's, unless one has waited too long. */
+  private takeNext(): Pending | undefined {
+    if (this.queue.length === 0) return undefined;
+    const overdue = performance.now() - PASS_OVER_LIMIT_MS;
+    let best = 0;
+    for (let index = 0; index < this.queue.length; index++) {
+      const candidate = this.queue[index]!;
+      // The queue is in arrival order: the first overdue page is the longest waiting one.
+      if (candidate.queuedAt <= overdue) {
+        best = index;
+        break;
+      }
+      const order = candidate.time?.order ?? 0;
+      if (order < (this.queue[best]!.time?.order ?? 0)) best = index;
+    }
+    return this.queue.splice(best, 1)[0];
+  }
+
+  /**
+   * The first posted page is running from now: its budget starts (when it reaches the thread,
+   * not when it was queued; a page posted behind another starts when that one's answer comes).
+   */
+  private startRunning(): void {
+    const running = this.posted[0];
+    if (!running) return;
+    this.startedAt = performance.now();
+    this.timer = setTimeout(() => {
+      if (this.posted[0] !== running) return;
+      this.finishRunning();
+      running.reject(new ExtractionTimeoutError(running.job.url, running.budgetMs));
+      // The pages posted behind it never started: they go back to the front of the queue.
+      this.requeuePosted();
+      void this.stopThread().then(() => this.pump());
+    }, running.budgetMs);
+  }
+
+  /** The running page is done: its time is counted and the next posted page starts. */
+  private finishRunning(): void {
+    const running = this.posted.shift();
+    if (running?.time) running.time.busyMs += performance.now() - this.startedAt;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.running = undefined;
+    if (this.posted.length > 0) this.startRunning();
+  }
+
+  private requeuePosted(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.unshift(...this.posted.splice(0));
     this.postedTo = undefined;
   }
 
   private fail(thread: Worker, error: Error): void {
-    const running = this.running;
-    if (!running || this.postedTo !== thread) return;
-    this.finish();
+    // A failed thread takes no more pages: the next ones go to a new thread.
+    if (this.thread === thread) {
+      this.thread = undefined;
+      this.ready = undefined;
+      void thread.terminate().catch(() => undefined);
+    }
+    if (this.postedTo !== thread || this.posted.length === 0) return;
+    const running = this.posted.shift()!;
+    if (running.time) running.time.busyMs += performance.now() - this.startedAt;
     running.reject(error);
+    this.requeuePosted();
     void this.pump();
   }
 

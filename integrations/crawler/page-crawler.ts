@@ -31,6 +31,7 @@ async function crawlPages(
   settings: CrawlSettings,
   onOutcome: (outcome: CrawlOutcome) => Promise<void>,
   shared: { extraction: ExtractionPool; hosts: HostLimiter },
+  order = 0,
 ): Promise<CrawlTimings> {
   const timings: CrawlTimings = {
     admissionMs: 0,
@@ -74,7 +75,7 @@ async function crawlPages(
 
   // Every connection of this crawl (robots.txt, pages, redirects) goes through these agents.
   const agents = createGuardedAgents(policy);
-  const extractionTime: ExtractionTime = { busyMs: 0 };
+  const extractionTime: ExtractionTime = { busyMs: 0, order };
   try {
     const allowed = settings.respectRobotsTxt
       ? await applyRobotsTxt(admitted, settings, agents, emit)
@@ -131,7 +132,10 @@ export function createPageCrawler(options: { extractionThreads?: number } = {}):
     ),
     hosts: new HostLimiter(),
   };
+  // Crawls are numbered as they start: the extraction threads serve earlier crawls first.
+  let crawls = 0;
   return {
-    crawl: (targets, settings, onOutcome) => crawlPages(targets, settings, onOutcome, shared),
+    crawl: (targets, settings, onOutcome) =>
+      crawlPages(targets, settings, onOutcome, shared, crawls++),
   };
 }

@@ -29,7 +29,10 @@ import {
 } from '../support/test-infrastructure.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
-const PAGES = 60;
+// One page at a time (perHostConcurrency 1) for about 10 s per run: stopping FerretDB waits
+// for its open connections for up to 5 s, during which a shorter run (two batches at a time,
+// the default) could finish before the outage begins.
+const PAGES = 80;
 const RUNS = ['baseline', 'mongodb', 'temporal'] as const;
 type RunName = (typeof RUNS)[number];
 
@@ -102,7 +105,7 @@ describe('infrastructure faults during an ETL run', () => {
     const { importRunId } = await writeEtlSource(storage, 'faults', urls, 30);
     input = {
       source: { kind: 'import', runId: importRunId },
-      crawl: { allowedHosts: ['127.0.0.1'], perHostConcurrency: 2, batchSize: 10 },
+      crawl: { allowedHosts: ['127.0.0.1'], perHostConcurrency: 1, batchSize: 10 },
       scoring: { useLlm: false },
     };
     for (const run of RUNS)
