@@ -15,4 +15,3 @@ export interface DatasetActivityDependencies {
   hub?: HubRepositories;
   defaultHubRepo?: string;
 }
-
