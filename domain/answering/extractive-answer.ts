@@ -4,6 +4,7 @@
 // with something true.
 import { answerTerms } from './answer-terms.js';
 import type { Passage } from './passage.js';
+import { questionNames } from './relevance.js';
 import { plainSentence, splitSentences } from './sentences.js';
 
 export const EXTRACTIVE_LEAD = 'From your knowledge base (quoted from the sources):';
@@ -13,6 +14,8 @@ export interface QuotedSentence {
   n: number;
   /** Distinct question terms the sentence holds. */
   matched: number;
+  /** How many of those are names in the question (FTI, MongoDB): they count double. */
+  names: number;
   score: number;
 }
 
@@ -21,13 +24,16 @@ const MAX_QUOTE_CHARS = 400;
 /** Sentences of the passages ranked by how many of the question's terms they hold. */
 export function rankSentences(question: string, passages: Passage[]): QuotedSentence[] {
   const terms = new Set(answerTerms(question));
+  const names = new Set(questionNames(question));
   const ranked: QuotedSentence[] = [];
   passages.forEach((passage, rank) => {
     for (const raw of splitSentences(passage.text)) {
       const text = plainSentence(raw);
       const words = answerTerms(text);
       if (words.length < 4 || text.length > MAX_QUOTE_CHARS * 2) continue;
-      const matched = new Set(words.filter((word) => terms.has(word))).size;
+      const matchedTerms = new Set(words.filter((word) => terms.has(word)));
+      const matched = matchedTerms.size;
+      const namesHeld = [...matchedTerms].filter((word) => names.has(word)).length;
       // A sentence that introduces what follows ("use a command such as this:") says nothing.
       if (matched === 0 || text.endsWith(':')) continue;
       // Matches count most; a statement (ending in a full stop) beats a heading or a fragment,
@@ -37,7 +43,8 @@ export function rankSentences(question: string, passages: Passage[]): QuotedSent
         text,
         n: passage.n,
         matched,
-        score: matched + statement - rank * 0.1 - words.length / 1000,
+        names: namesHeld,
+        score: matched + namesHeld + statement - rank * 0.1 - words.length / 1000,
       });
     }
   });
@@ -54,9 +61,13 @@ function clip(text: string): string {
 export function extractiveAnswer(question: string, passages: Passage[], maxQuotes = 3): string {
   const chosen: QuotedSentence[] = [];
   const ranked = rankSentences(question, passages);
-  // A sentence with half the terms of the best one still helps; one stray word does not.
-  const best = ranked[0]?.matched ?? 0;
-  for (const sentence of ranked.filter((candidate) => candidate.matched * 2 >= best)) {
+  // A sentence with half the terms of the best one still helps; one stray word does not. When
+  // the best one holds a name of the question, so must the others: for "What is the FTI
+  // architecture?", a sentence on BERT's architecture shares a word, not the subject.
+  const best = ranked[0];
+  const related = (candidate: QuotedSentence) =>
+    candidate.matched * 2 >= (best?.matched ?? 0) && (best?.names === 0 || candidate.names > 0);
+  for (const sentence of ranked.filter(related)) {
     if (chosen.some((other) => other.text === sentence.text)) continue;
     chosen.push(sentence);
     if (chosen.length === maxQuotes) break;

@@ -141,6 +141,26 @@ describe('relevance of the retrieved passages', () => {
 });
 
 describe('quotes of the passages', () => {
+  it('quotes only sentences about the name the question asks of', () => {
+    const passages = [
+      {
+        n: 1,
+        title: 'Designing an LLM system',
+        url: 'u1',
+        text: 'The feature/training/inference (FTI) pattern splits the system into three pipelines that communicate only through two stores.',
+      },
+      {
+        n: 2,
+        title: 'BERT',
+        url: 'u2',
+        text: 'BERT achieved its results with almost no changes to the neural network architecture.',
+      },
+    ];
+    const answer = extractiveAnswer('What is the FTI architecture?', passages);
+    assert.match(answer, /FTI\) pattern splits the system[^”]*” \[1\]/);
+    assert.doesNotMatch(answer, /BERT/, 'a sentence sharing only "architecture" is not quoted');
+  });
+
   it('quotes the best matching sentences word for word with their citations', () => {
     const answer = extractiveAnswer('What is continuous batching?', BATCHING);
     assert.ok(answer.startsWith(EXTRACTIVE_LEAD));
