@@ -63,6 +63,8 @@ export class InfrastructureError extends Error {
     readonly service: ServiceName,
     message: string,
     readonly logFile?: string,
+    /** Set when the service could not start because another program holds this port. */
+    readonly portInUse?: number,
   ) {
     super(`${service}: ${message}${logFile ? `\n  log: ${logFile}` : ''}`);
     this.name = 'InfrastructureError';
@@ -250,6 +252,8 @@ async function bringUp(
     throw new InfrastructureError(
       service,
       `port ${port} is already in use by another program; set ${setting} to use another port`,
+      undefined,
+      port,
     );
   }
 

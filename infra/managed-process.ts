@@ -99,7 +99,45 @@ export function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> 
 }
 
 /** Asks the OS for a port that is free right now (tests use these to avoid clashes). */
-export function findFreePort(): Promise<number> {
+/**
+ * A port that is free now, for a server about to start. Chosen at random below the kernel's
+ * ephemeral range: ports the kernel hands out (port 0, every outgoing connection's local port,
+ * the Temporal dev server's internal listeners) come from that range, so a port picked there is
+ * likely to be taken again before our server binds it.
+ */
+export async function findFreePort(): Promise<number> {
+  const [ephemeralStart] = ephemeralPortRange();
+  const low = 10_000;
+  const high = Math.max(low + 1_000, ephemeralStart) - 1;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canBind(port)) return port;
+  }
+  return bindAnyPort();
+}
+
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [start, end] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(start) && Number.isInteger(end)) return [start!, end!];
+  } catch {
+    // Not Linux: use the IANA dynamic range.
+  }
+  return [49_152, 65_535];
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolve(true)));
+  });
+}
+
+function bindAnyPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

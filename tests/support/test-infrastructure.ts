@@ -6,7 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../config/environment.js';
 import { findFreePort } from '../../infra/managed-process.js';
-import { infrastructureDown, infrastructureUp } from '../../infra/local-infrastructure.js';
+import {
+  InfrastructureError,
+  infrastructureDown,
+  infrastructureUp,
+} from '../../infra/local-infrastructure.js';
 
 export interface TestInfrastructure {
   environment: NodeJS.ProcessEnv;
@@ -55,6 +59,9 @@ export async function startTestInfrastructure(options: {
 }
 
 function isPortConflict(error: unknown): boolean {
+  // Taken before our server started (found by the pre-flight check)...
+  if (error instanceof InfrastructureError && error.portInUse !== undefined) return true;
+  // ...or taken between the check and the server's own bind (found in its log).
   const logFile = (error as { logFile?: unknown }).logFile;
   let log = '';
   try {
@@ -93,7 +100,17 @@ async function startOnFreePorts(options: {
     if (!stopOptions.keepData) rmSync(dataDirectory, { recursive: true, force: true });
   };
   try {
-    await infrastructureUp(config, options.progress);
+    const statuses = await infrastructureUp(config, options.progress);
+    // A server of the same kind that another test file started on "our" free port in the
+    // meantime would be reused, and would vanish when that file stops it: start afresh instead.
+    const borrowed = statuses.find((status) => !status.managed);
+    if (borrowed)
+      throw new InfrastructureError(
+        borrowed.name,
+        `port taken by a server this suite did not start (${borrowed.endpoint})`,
+        undefined,
+        Number(/:(\d+)/.exec(borrowed.endpoint)?.[1] ?? 0),
+      );
   } catch (error) {
     await stop({ keepData: true });
     throw error;
