@@ -66,32 +66,41 @@ export function createPrepareEtlRun(dependencies: EtlDependencies) {
     source: EtlInput['source'];
     batchSize: number;
   }): Promise<EtlPlanSummary> {
+    const started = performance.now();
+    const phases: Record<string, number> = {};
+    let phaseStart = started;
+    const phaseDone = (name: string) => {
+      const now = performance.now();
+      phases[name] = Math.round(now - phaseStart) / 1000;
+      phaseStart = now;
+    };
     const keys = await sourceKeys(dependencies, source);
+    phaseDone('listSeconds');
     const documents: Document[] = [];
     const invalid: EtlFailureEntry[] = [];
     const context = Context.current();
-    for (let index = 0; index < keys.length; index += 32) {
-      const slice = keys.slice(index, index + 32);
-      const loaded = await Promise.all(
-        slice.map(async (key) => ({
-          key,
-          value: await storage.getJson(key).catch((e) => e as Error),
-        })),
-      );
-      for (const { key, value } of loaded) {
-        const parsed = documentSchema.safeParse(value);
-        if (parsed.success) documents.push(parsed.data);
-        else {
-          const issues = parsed.error.issues
-            .slice(0, 3)
-            .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-            .join('; ');
-          invalid.push(invalidDocument(key, value, issues));
-        }
+    // 32 reads in flight at any time (not slices of 32, each waiting for its slowest read).
+    let read = 0;
+    const loaded = await runConcurrently(
+      keys.map((key) => async () => {
+        const value = await storage.getJson(key).catch((error) => error as Error);
+        if (++read % 32 === 0) context.heartbeat({ read });
+        return { key, value };
+      }),
+      32,
+    );
+    for (const { key, value } of loaded) {
+      const parsed = documentSchema.safeParse(value);
+      if (parsed.success) documents.push(parsed.data);
+      else {
+        const issues = parsed.error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+          .join('; ');
+        invalid.push(invalidDocument(key, value, issues));
       }
-      context.heartbeat({ read: index + slice.length });
     }
-
+    phaseDone('readSeconds');
     const sourceDocuments = documents.map(sourceEtlDocument);
     const { plan, linksFound, invalidLinks } = buildEtlPlan(runId, documents);
     const planKey = etlKeys.plan(runId);
@@ -107,19 +116,24 @@ export function createPrepareEtlRun(dependencies: EtlDependencies) {
       ...plan.links.map((link) => link.id),
     ]);
 
-    // The source documents themselves go into raw too: it holds Notion pages and web pages.
-    const storedSources: StoredEntry[] = [];
-    for (let index = 0; index < sourceDocuments.length; index += 100)
-      storedSources.push(
-        ...(await storeDocuments(
-          dependencies,
-          runId,
-          sourceDocuments.slice(index, index + 100),
-          states,
-        )),
-      );
+    phaseDone('statesSeconds');
+    // The source documents themselves go into raw too (it holds Notion pages and web pages),
+    // while the plan and each batch's states are written: neither waits for the other.
+    const storeSources = async () => {
+      const stored: StoredEntry[] = [];
+      for (let index = 0; index < sourceDocuments.length; index += 100)
+        stored.push(
+          ...(await storeDocuments(
+            dependencies,
+            runId,
+            sourceDocuments.slice(index, index + 100),
+            states,
+          )),
+        );
+      await storage.putJson(etlKeys.batchStored(runId, 0), stored);
+      return stored;
+    };
     const writes: Array<() => Promise<unknown>> = [
-      () => storage.putJson(etlKeys.batchStored(runId, 0), storedSources),
       () => storage.putJson(planKey, plan),
       () => storage.putJson(etlKeys.batchFailures(runId, 0), invalid),
     ];
@@ -135,8 +149,11 @@ export function createPrepareEtlRun(dependencies: EtlDependencies) {
         ),
       );
     }
-    await runConcurrently(writes, 16);
+    const [storedSources] = await Promise.all([storeSources(), runConcurrently(writes, 16)]);
+    phaseDone('writeSeconds');
     log.info('ETL plan written', {
+      ...phases,
+      totalSeconds: Math.round(performance.now() - started) / 1000,
       runId,
       documents: documents.length,
       invalid: invalid.length,

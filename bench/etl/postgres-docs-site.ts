@@ -1,9 +1,11 @@
 // The ETL benchmarks' web site: Debian's postgresql-doc-15 HTML (about 1,100 real pages of the
 // PostgreSQL manual, installed with apt if missing) served as static files on 127.0.0.1.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CrawlSettings } from '../../integrations/crawler/page-crawler.js';
 import {
   ensurePostgresDocs,
@@ -42,6 +44,50 @@ export async function serveManual(): Promise<{ server: Server; origin: string }>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * The same site from a process of its own, as any real site is: a crawler in the process that
+ * serves its pages gets them without waking another process, and pays for serving them on its
+ * own event loop. bench/etl times both paths against this one site.
+ */
+export async function serveManualInOwnProcess(): Promise<{
+  origin: string;
+  pid: number;
+  stop(): Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const origin = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((candidate) => candidate.startsWith('http://'));
+      if (line) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the manual's server exited with ${code}`)));
+  });
+  return {
+    origin,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const SERVE_FLAG = '--serve-manual';
+
+if (process.argv.includes(SERVE_FLAG) && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { origin } = await serveManual();
+  process.stdout.write(`${origin}\n`);
+  process.once('SIGTERM', () => process.exit(0));
 }
 
 /** The crawl settings both ETL benches use: the manual on loopback, `concurrency` at once. */

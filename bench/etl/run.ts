@@ -1,7 +1,8 @@
 // ETL throughput benchmark (not a timed test): the `etl` workflow through Temporal against a
 // plain in-process script doing the same crawl, extraction and Markdown on the same pages, in
 // the same run. Pages: Debian's postgresql-doc-15 HTML (about 1,100 real pages, installed with
-// apt if missing), served on 127.0.0.1.
+// apt if missing), served on 127.0.0.1 by a process of their own for both paths (a site in the
+// plain script's own process would hand it pages without a cross-process wake-up).
 //
 //   node --import tsx bench/etl/run.ts [--pages 800] [--runs 3] [--concurrency 16]
 //                                      [--batch-size 100] [--parallel-batches 2]
@@ -42,7 +43,7 @@ import {
   benchCrawlSettings,
   ensurePostgresDocs,
   manualPages,
-  serveManual,
+  serveManualInOwnProcess,
 } from './postgres-docs-site.js';
 import { cpuSecondsBetween, cpuSecondsByTree, machineCpuSeconds } from './process-cpu.js';
 import { activitySeconds, batchTimings } from './workflow-timings.js';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     bucket: 'second-brain-bench',
   });
   const config: Config = loadConfig(environment, repositoryRoot);
-  const site = await serveManual();
+  const site = await serveManualInOwnProcess();
   let worker: ChildProcess | undefined;
   try {
     say(`starting servers under ${dataDirectory}`);
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
     const mongo = await connectMongo(config.mongodb);
     const cpuRoots = () => ({
       bench: process.pid,
+      site: site.pid,
       worker: worker?.pid,
       ...Object.fromEntries(services.map((service) => [service.name, service.pid])),
     });
@@ -308,7 +310,7 @@ async function main(): Promise<void> {
       worker.kill('SIGTERM');
       await new Promise((resolve) => worker!.once('exit', resolve));
     }
-    site.server.close();
+    await site.stop();
     await infrastructureDown(config).catch(() => undefined);
     rmSync(dataDirectory, { recursive: true, force: true });
   }

@@ -20,7 +20,6 @@ import {
 import contentType from 'content-type';
 import { boundText, MAX_URL_CHARS } from '../../domain/bounded-text.js';
 import type { PageValidators } from '../../domain/page-validators.js';
-import { decodeHtml } from './content-extraction.js';
 import type { ExtractionPool, ExtractionTime } from './extraction-worker.js';
 import {
   classifyCrawlError,
@@ -314,9 +313,8 @@ export async function runCrawler(
             });
             return;
           }
-          const html = decodeHtml(bytes, declaredCharsets.get(request.id));
           const page = await extraction.extract(
-            html,
+            { bytes, charset: declaredCharsets.get(request.id) },
             finalUrl,
             (settings.extractionTimeoutSecs ?? 20) * 1000,
             extractionTime,

@@ -31,6 +31,12 @@ const IDLE_STOP_MS = 30_000;
  */
 const THREAD_DEPTH = 2;
 
+/** An HTML response body as fetched, with the charset its header declared. */
+export interface HtmlBody {
+  bytes: Uint8Array;
+  charset: string | undefined;
+}
+
 export class ExtractionTimeoutError extends Error {
   constructor(url: string, budgetMs: number) {
     super(`extracting ${url} took longer than ${budgetMs / 1000} s`);
@@ -95,7 +101,7 @@ export class ExtractionWorker {
 
   /** Extracts one page; it fails with ExtractionTimeoutError after `budgetMs` on the thread. */
   extract(
-    html: string,
+    body: HtmlBody,
     url: string,
     budgetMs: number,
     time?: ExtractionTime,
@@ -105,7 +111,7 @@ export class ExtractionWorker {
     this.idleTimer = undefined;
     return new Promise((resolve, reject) => {
       this.queue.push({
-        job: { id: this.nextId++, html, url },
+        job: { id: this.nextId++, bytes: body.bytes, charset: body.charset, url },
         budgetMs,
         queuedAt: performance.now(),
         time,
@@ -292,7 +298,7 @@ export class ExtractionPool {
 
   /** Extracts one page on the least loaded thread (see ExtractionWorker.extract). */
   extract(
-    html: string,
+    body: HtmlBody,
     url: string,
     budgetMs: number,
     time?: ExtractionTime,
@@ -300,7 +306,7 @@ export class ExtractionPool {
     const worker = this.workers.reduce((best, candidate) =>
       candidate.load < best.load ? candidate : best,
     );
-    return worker.extract(html, url, budgetMs, time);
+    return worker.extract(body, url, budgetMs, time);
   }
 
   async close(): Promise<void> {
