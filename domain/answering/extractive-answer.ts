@@ -63,10 +63,16 @@ export function extractiveAnswer(question: string, passages: Passage[], maxQuote
   const ranked = rankSentences(question, passages);
   // A sentence with half the terms of the best one still helps; one stray word does not. When
   // the best one holds a name of the question, so must the others: for "What is the FTI
-  // architecture?", a sentence on BERT's architecture shares a word, not the subject.
+  // architecture?", a sentence on BERT's architecture shares a word, not the subject. Half the
+  // terms is enough beside the best sentence, in its own source; from another source a
+  // sentence must hold as many: for "What does paged attention do?", "Attention needs the keys
+  // and values of every earlier token." continues the paged-attention passage, while a BERT
+  // sentence on self-attention shares a word, not the subject.
   const best = ranked[0];
   const related = (candidate: QuotedSentence) =>
-    candidate.matched * 2 >= (best?.matched ?? 0) && (best?.names === 0 || candidate.names > 0);
+    candidate.matched * 2 >= (best?.matched ?? 0) &&
+    (best?.names === 0 || candidate.names > 0) &&
+    (candidate.n === best?.n || candidate.matched >= (best?.matched ?? 0));
   for (const sentence of ranked.filter(related)) {
     if (chosen.some((other) => other.text === sentence.text)) continue;
     chosen.push(sentence);

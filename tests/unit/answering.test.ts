@@ -161,6 +161,38 @@ describe('quotes of the passages', () => {
     assert.doesNotMatch(answer, /BERT/, 'a sentence sharing only "architecture" is not quoted');
   });
 
+  it('quotes another source only when it holds as much of the question as the best sentence', () => {
+    const passages = [
+      {
+        n: 1,
+        title: 'Making LLM inference fast and cheap',
+        url: 'u1',
+        text:
+          'The cache often dominates GPU memory; paged attention stores it in fixed-size blocks, like virtual memory. ' +
+          'Attention needs the keys and values of every earlier token.',
+      },
+      {
+        n: 2,
+        title: 'BERT',
+        url: 'u2',
+        text: 'This weighted sum serves as the output of the self-attention operation for that token.',
+      },
+      {
+        n: 3,
+        title: 'vLLM',
+        url: 'u3',
+        text: 'With paged attention the server packs requests of different lengths into one batch.',
+      },
+    ];
+    const question = 'What does paged attention do?';
+    const answer = extractiveAnswer(question, passages.slice(0, 2));
+    assert.match(answer, /paged attention stores it in fixed-size blocks[^”]*” \[1\]/);
+    assert.match(answer, /Attention needs the keys and values[^”]*” \[1\]/, 'its own source');
+    assert.doesNotMatch(answer, /self-attention/, 'one shared word from another source');
+    const withVllm = extractiveAnswer(question, [passages[0]!, passages[2]!]);
+    assert.match(withVllm, /packs requests of different lengths[^”]*” \[3\]/, 'as many terms');
+  });
+
   it('quotes the best matching sentences word for word with their citations', () => {
     const answer = extractiveAnswer('What is continuous batching?', BATCHING);
     assert.ok(answer.startsWith(EXTRACTIVE_LEAD));
