@@ -95,11 +95,22 @@ export function groundDraft(
   const maxSentences = options.maxSentences ?? 4;
   const forbidden = (options.forbidden ?? []).map((text) => new Set(answerTerms(text)));
   const questionTerms = new Set(answerTerms(options.question ?? ''));
-  const indexed = passages.map((passage) => ({
-    passage,
-    places: placesOf(passage),
-    negations: negationsIn(passage.text),
-  }));
+  // Only the passages on the question's subject can support a sentence: those holding as many
+  // of the question's terms as the passage that holds the most. For "What does paged attention
+  // do?", a BERT passage on attention holds one of the two, and a fluent sentence copied from
+  // it ("It uses multi-head attention and a feed-forward network [2].") answers another question.
+  const passageTerms = passages.map((passage) => new Set(answerTerms(passage.text)));
+  const coverage = passageTerms.map(
+    (terms) => [...questionTerms].filter((term) => terms.has(term)).length,
+  );
+  const mostCovered = Math.max(0, ...coverage);
+  const indexed = passages
+    .filter((_, index) => coverage[index]! >= mostCovered)
+    .map((passage) => ({
+      passage,
+      places: placesOf(passage),
+      negations: negationsIn(passage.text),
+    }));
   const kept: (GroundedSentence & { terms: Set<string> })[] = [];
   let dropped = 0;
   for (const raw of splitSentences(markersBeforeStops(draft))) {

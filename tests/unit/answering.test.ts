@@ -140,6 +140,41 @@ describe('relevance of the retrieved passages', () => {
   });
 });
 
+describe("a model answer on the question's subject", () => {
+  it('is supported only by the passages that hold the most of the question', () => {
+    const passages = [
+      {
+        n: 1,
+        title: 'Making LLM inference fast and cheap',
+        url: 'u1',
+        text: 'The cache often dominates GPU memory; paged attention stores it in fixed-size blocks, like virtual memory.',
+      },
+      {
+        n: 2,
+        title: 'BERT',
+        url: 'u2',
+        text: 'Each encoder layer combines multi-head attention and a feed-forward network.',
+      },
+    ];
+    const question = 'What does paged attention do?';
+    const offSubject =
+      'It uses a combination of multi-head attention and a feed-forward network [2].';
+    assert.equal(groundDraft(offSubject, passages, { question }).answer, '');
+    // Without the question, the same sentence stands in passage 2.
+    assert.match(groundDraft(offSubject, passages).answer, /\[2\]\.$/);
+    assert.match(
+      groundDraft(
+        'Paged attention stores the cache in fixed-size blocks, like virtual memory [1].',
+        passages,
+        {
+          question,
+        },
+      ).answer,
+      /fixed-size blocks, like virtual memory \[1\]\.$/,
+    );
+  });
+});
+
 describe('quotes of the passages', () => {
   it('quotes only sentences about the name the question asks of', () => {
     const passages = [
