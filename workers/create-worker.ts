@@ -47,6 +47,10 @@ export async function createWorker(
             : []),
         ],
       },
+      // Heartbeat details reach the server at most this often (the SDK's default is 80% of
+      // the heartbeat timeout, 24 s for a crawl batch): they carry a running activity's
+      // progress, which the CLI and the Temporal UI show, and what a retry resumes from.
+      maxHeartbeatThrottleInterval: '5 seconds',
       ...options.workerOptions,
     });
     let running: Promise<void> | undefined;

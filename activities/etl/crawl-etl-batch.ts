@@ -16,6 +16,7 @@ import {
   type EtlBatchResult,
   type EtlPlan,
 } from '../../domain/etl.js';
+import type { ActivityProgress } from '../../domain/progress.js';
 import type { EtlInput } from '../../domain/workflow-inputs.js';
 import type { CrawlOutcome, CrawlTimings } from '../../integrations/crawler/page-crawler.js';
 import type { EtlDependencies } from './dependencies.js';
@@ -70,8 +71,14 @@ export function createCrawlEtlBatch(dependencies: EtlDependencies) {
     );
     const resumed = outcomes.size > 0;
     if (resumed) log.info('Resuming ETL batch from heartbeat', { batchIndex, done: outcomes.size });
-    const heartbeat = () =>
-      context.heartbeat({ outcomes: [...outcomes.values()], unchanged, removed });
+    const heartbeat = () => {
+      const all = [...outcomes.values()];
+      const failed = all.filter((outcome) => !outcome.ok).length;
+      // `progress` is this batch's share of the crawl stage, which clients (the CLI, the
+      // Temporal UI's pending activities) add to the workflow's counts while it runs.
+      const progress: ActivityProgress = { stage: 'crawl', done: all.length - failed, failed };
+      context.heartbeat({ progress, outcomes: all, unchanged, removed });
+    };
     // Counts of this and earlier attempts (a retry resumes them with the outcomes).
     const counts = previous as { unchanged?: number; removed?: number } | undefined;
     let unchanged = counts?.unchanged ?? 0;

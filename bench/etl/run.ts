@@ -5,7 +5,7 @@
 // plain script's own process would hand it pages without a cross-process wake-up).
 //
 //   node --import tsx bench/etl/run.ts [--pages 800] [--runs 3] [--concurrency 16]
-//                                      [--batch-size 100] [--parallel-batches 2]
+//                                      [--batch-size 200] [--parallel-batches 2]
 //                                      [--worker-cpu-prof <directory>]
 //
 // Prints a Markdown table and writes bench/results/etl-<timestamp>.json.
@@ -27,6 +27,7 @@ import { loadConfig, type Config } from '../../config/environment.js';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
 import { documentIdForUrl } from '../../domain/document.js';
 import type { EtlResult } from '../../domain/etl.js';
+import { etlInputSchema } from '../../domain/workflow-inputs.js';
 import { COLLECTIONS } from '../../domain/names.js';
 import { runManifestKey } from '../../domain/storage-layout.js';
 import { canonicalizeUrl } from '../../domain/url-canonicalization.js';
@@ -107,8 +108,10 @@ async function main(): Promise<void> {
   const pageCount = option('pages', 800);
   const runs = option('runs', 3);
   const concurrency = option('concurrency', 16);
-  const batchSize = option('batch-size', 100);
-  const parallelBatches = option('parallel-batches', 2);
+  // The product's defaults unless asked otherwise, so the bench measures what users run.
+  const defaults = etlInputSchema.parse({}).crawl;
+  const batchSize = option('batch-size', defaults.batchSize);
+  const parallelBatches = option('parallel-batches', defaults.parallelBatches);
   ensurePostgresDocs(say);
   const pages = manualPages(pageCount);
   if (pages.length < 750) throw new Error(`only ${pages.length} pages available`);

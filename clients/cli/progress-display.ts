@@ -4,6 +4,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import cliProgress from 'cli-progress';
 import { normalizeProgress, PROGRESS_QUERY, type PipelineProgress } from '../../domain/progress.js';
+import { progressWithRunningActivities } from './running-activity-progress.js';
 
 const POLL_INTERVAL_MS = 1_000;
 const PLAIN_LINE_INTERVAL_MS = 15_000;
@@ -64,7 +65,10 @@ export function showProgress(
   const loop = (async () => {
     while (!stopped) {
       try {
-        render(normalizeProgress(await handle.query(PROGRESS_QUERY)));
+        // Queried before the running activities are read: an activity that completes in
+        // between is then missed for one poll rather than counted twice.
+        const progress = await handle.query(PROGRESS_QUERY);
+        render(normalizeProgress(await progressWithRunningActivities(handle, progress)));
       } catch {
         // No progress query on this workflow (or it just finished): nothing to show.
       }

@@ -9,6 +9,7 @@ import {
   renderRefreshProgress,
   type RefreshSnapshot,
 } from '../../domain/refresh-progress.js';
+import { progressWithRunningActivities } from './running-activity-progress.js';
 
 const POLL_INTERVAL_MS = 1_000;
 const PLAIN_INTERVAL_MS = 15_000;
@@ -73,7 +74,8 @@ export function showRefreshProgress(
     ]);
     if (refreshProgress !== undefined) last.refresh = normalizeProgress(refreshProgress);
     if (collect !== undefined) last.collect = collect;
-    if (etl !== undefined) last.etl = etl;
+    // The crawl batches running now count page by page, not only once each completes.
+    if (etl !== undefined) last.etl = await progressWithRunningActivities(stages.etl, etl);
     if (rag !== undefined) last.rag = rag;
   };
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { connectClient, startPipeline } from '../../clients/temporal-client.js';
+import { progressWithRunningActivities } from '../../clients/cli/running-activity-progress.js';
 import { createOfflineActivities } from '../../workers/offline-activities.js';
 import type { RawDocument } from '../../integrations/mongo/stores/raw-documents.js';
 import { documentSchema, type Document } from '../../domain/document.js';
@@ -233,6 +234,50 @@ describe('etl workflow on the real servers', () => {
       assert.equal(document.contentHash, hashes.get(document.id), document.metadata.url);
     const secondUrls = await raw.countDocuments({ 'metadata.url': shared });
     assert.equal(secondUrls, 1);
+  });
+
+  it('shows a running crawl batch page by page, before the batch completes', async () => {
+    // Twelve pages of 300 ms each, one at a time, in one batch: the workflow's own counts stay
+    // at zero until the batch completes (3.6 s or more), but its heartbeats carry its progress.
+    const pages = Array.from({ length: 12 }, (_, index) => `${site.origin}/slowish/${index}`);
+    const document = notionPage('Paced reading list', pages);
+    await storage.putJson(documentKey(document.id), document);
+    const runId = uniqueName('import');
+    await storage.putJson(runManifestKey('import', runId), { documentIds: [document.id] });
+    const handle = await startPipeline(client, 'etl', {
+      input: {
+        source: { kind: 'import', runId },
+        crawl: { allowedHosts: ['127.0.0.1'], maxConcurrency: 1, perHostConcurrency: 1 },
+        scoring: { useLlm: false },
+      },
+      taskQueue,
+      trigger: 'test',
+    });
+    const result = handle.result() as Promise<EtlResult>;
+    let finished = false;
+    void result.finally(() => (finished = true));
+    const seen: Array<{ workflowDone: number; shownDone: number }> = [];
+    while (!finished) {
+      try {
+        const progress = await handle.query<EtlProgress>('progress');
+        const shown = (await progressWithRunningActivities(handle, progress)) as EtlProgress;
+        if (progress.stage === 'crawling')
+          seen.push({ workflowDone: progress.crawl.done, shownDone: shown.crawl.done });
+      } catch {
+        // Not answering yet (or just closed).
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await result).crawled, 12);
+    const partial = seen.filter((entry) => entry.workflowDone === 0 && entry.shownDone > 0);
+    assert.ok(
+      partial.length > 0,
+      `the CLI saw the batch's pages before it completed: ${JSON.stringify(seen.slice(-5))}`,
+    );
+    assert.ok(
+      partial.every((entry) => entry.shownDone < 12),
+      'a partial count while the batch runs',
+    );
   });
 
   it('accepts {} shaped defaults and rejects a collect source without runId', async () => {
