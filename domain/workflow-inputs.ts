@@ -179,9 +179,9 @@ export const etlInputSchema = z
          * URLs per crawl activity: the unit of retry and of spreading work over workers. At
          * most 500, so the heartbeat (one bounded entry per URL) stays far below the server's
          * 2 MB limit. Each batch sets up a crawl of its own (plan and states from S3,
-         * robots.txt, crawlee), so 200 rather than 100 cut the ETL's overhead against a plain
-         * script from 0.89x to 0.91x (bench/etl, docs/benchmarks.md); progress still moves
-         * page by page through the batches' heartbeats.
+         * robots.txt, crawlee), so 200 rather than 100 took the ETL from 0.90x of a plain
+         * script to 0.92-0.95x (bench/etl, docs/benchmarks.md); progress still moves page by
+         * page through the batches' heartbeats.
          */
         batchSize: z.number().int().min(1).max(500).default(200),
         /**
