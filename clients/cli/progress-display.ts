@@ -33,7 +33,9 @@ export function showProgress(
     mode === 'bars'
       ? new cliProgress.MultiBar(
           {
-            format: ' {stage} |{bar}| {value}/{total} done, {failed} failed | ETA {eta_formatted}',
+            // The bar counts what is handled (done or failed), so the label splits it.
+            format:
+              ' {stage} |{bar}| {value}/{total} ({done} done, {failed} failed) | ETA {eta_formatted}',
             hideCursor: true,
             clearOnComplete: false,
             stream: process.stderr,
@@ -47,7 +49,7 @@ export function showProgress(
     if (multibar) {
       for (const stage of progress.stages) {
         const total = Math.max(stage.total ?? 0, stage.done + stage.failed, 1);
-        const payload = { stage: stage.stage.padEnd(10), failed: stage.failed };
+        const payload = { stage: stage.stage.padEnd(10), done: stage.done, failed: stage.failed };
         const bar = bars.get(stage.stage);
         if (bar) {
           bar.setTotal(total);
